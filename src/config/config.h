@@ -1,0 +1,112 @@
+#pragma once
+// Plain configuration structs with their defaults. Loading (YAML, flags) and validation live in
+// loader.h, flags.h and validate.h; nothing here does I/O.
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace re2 {
+class RE2;
+}
+
+namespace kpe::config {
+
+using Duration = std::chrono::milliseconds;
+
+/// Include/exclude regex pair as written by the user (RE2 syntax, matched against the whole name).
+struct FilterConfig {
+  std::string filter = ".*";
+  std::string exclude = "^$";
+};
+
+/// One Kafka cluster to watch.
+struct ClusterConfig {
+  /// Value of the `cluster` label on every series of this cluster. Defaults to the `cluster` entry of
+  /// `labels` when present, else "default".
+  std::string name;
+  /// Bootstrap servers, HOST:PORT each. Empty only in demo mode (the demo cluster fills it in).
+  std::vector<std::string> servers;
+  /// Constant labels added to every series of this cluster (kafka_exporter's --kafka.labels).
+  std::map<std::string, std::string> labels;
+  /// Pass-through librdkafka properties (e.g. security.protocol), applied after ours.
+  std::map<std::string, std::string> properties;
+  std::string client_id = "kafka-perf-exporter";
+  FilterConfig topics;
+  FilterConfig groups;
+  /// Export __consumer_offsets, __transaction_state and other topics starting with "__".
+  bool include_internal_topics = false;
+};
+
+struct WebConfig {
+  std::string listen_address = ":9308";
+  std::string telemetry_path = "/metrics";
+  /// Connections served at once; further ones wait in the kernel's accept queue.
+  int max_connections = 512;
+  /// A request must arrive in full within this time.
+  Duration read_timeout{10000};
+};
+
+struct LogConfig {
+  std::string level = "info";   // trace, debug, info, warn, error, off
+  std::string format = "text";  // text, json
+};
+
+struct CollectionConfig {
+  /// Time between two collection cycles of a cluster.
+  Duration interval{15000};
+  /// Deadline for one request (metadata, offsets) to the cluster.
+  Duration timeout{10000};
+  /// Longest wait between reconnection attempts while the cluster is unreachable.
+  Duration max_backoff{60000};
+};
+
+struct Config {
+  WebConfig web;
+  LogConfig log;
+  CollectionConfig collection;
+  std::vector<ClusterConfig> clusters;  // at least one after loading
+  /// Run librdkafka's mock cluster in-process with a demo workload and watch it.
+  bool demo = false;
+  /// Where the config came from (file path or "<flags>"), for messages.
+  std::string source = "<defaults>";
+};
+
+/// Include/exclude filter compiled once (RE2: linear time on any input). Thread-safe: immutable.
+class NameFilter {
+ public:
+  /// Throws ConfigError (see validate.h) if a pattern does not compile; `where` names the key path.
+  NameFilter(const FilterConfig& config, const std::string& where);
+  ~NameFilter();
+  NameFilter(NameFilter&&) noexcept;
+  NameFilter& operator=(NameFilter&&) noexcept;
+
+  /// True when `name` matches `filter` fully and does not match `exclude` fully.
+  bool Matches(const std::string& name) const;
+
+ private:
+  std::unique_ptr<re2::RE2> include_;
+  std::unique_ptr<re2::RE2> exclude_;
+};
+
+struct ValidatedCluster {
+  ClusterConfig config;
+  NameFilter topic_filter;
+  NameFilter group_filter;
+};
+
+/// A Config that passed Validate(): every component takes this, so validation cannot be skipped.
+/// Immutable after construction; share it as shared_ptr<const ValidatedConfig>.
+struct ValidatedConfig {
+  Config config;
+  std::vector<ValidatedCluster> clusters;
+  /// Parsed web.listen_address.
+  std::string listen_host;  // "" means all interfaces
+  uint16_t listen_port = 9308;
+};
+
+}  // namespace kpe::config

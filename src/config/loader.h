@@ -1,0 +1,29 @@
+#pragma once
+// YAML → Config. Strict: unknown keys, wrong types and bad values are errors naming the key path, the
+// file, the line and the column.
+
+#include <stdexcept>
+#include <string>
+
+#include "config/config.h"
+
+namespace kpe::config {
+
+/// A configuration problem. what() is a complete message for the user, e.g.
+/// "config.yaml:12:5: collection.interval: invalid duration \"fast\" (expected e.g. 500ms, 15s, 1m)".
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Parses a duration such as "250ms", "15s", "2m", "1h" (an integer and one unit). Throws
+/// std::invalid_argument with a message naming the accepted forms.
+Duration ParseDuration(const std::string& text);
+
+/// Loads `path`. Keys absent from the file keep their defaults. Throws ConfigError.
+Config LoadConfigFile(const std::string& path);
+
+/// Same, from text; `source` names it in messages (e.g. the file path).
+Config LoadConfigString(const std::string& yaml, const std::string& source);
+
+}  // namespace kpe::config

@@ -1,0 +1,15 @@
+#pragma once
+
+#include <memory>
+
+#include "config/config.h"
+#include "config/loader.h"
+
+namespace kpe::config {
+
+/// Checks every value, compiles the regexes once, derives cluster names (see ClusterConfig::name) and
+/// parses the listen address. Throws ConfigError naming the key path, the bad value and the valid
+/// choices.
+std::shared_ptr<const ValidatedConfig> Validate(Config config);
+
+}  // namespace kpe::config
