@@ -1,0 +1,33 @@
+// kafka-perf-exporter: parse flags → load and validate config → run. Nothing else lives here.
+
+#include <cstdio>
+#include <exception>
+#include <iostream>
+
+#include "app/app.h"
+#include "app/logging.h"
+#include "config/flags.h"
+#include "config/validate.h"
+
+int main(int argc, char** argv) {
+  auto command_line = kpe::config::ParseCommandLine(argc, argv);
+  if (command_line.action == kpe::config::CommandLine::Action::kExit) {
+    (command_line.exit_code == 0 ? std::cout : std::cerr) << command_line.message;
+    return command_line.exit_code;
+  }
+  std::shared_ptr<const kpe::config::ValidatedConfig> config;
+  try {
+    config = kpe::config::Validate(std::move(command_line.config));
+  } catch (const kpe::config::ConfigError& e) {
+    std::cerr << "kafka-perf-exporter: " << e.what() << "\n";
+    return 1;
+  }
+  kpe::app::SetUpLogging(config->config.log);
+  try {
+    kpe::app::App app(config);
+    return app.Run();
+  } catch (const std::exception& e) {
+    std::cerr << "kafka-perf-exporter: " << e.what() << "\n";
+    return 1;
+  }
+}
