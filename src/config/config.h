@@ -74,12 +74,17 @@ struct Config {
   bool demo = false;
   /// Where the config came from (file path or "<flags>"), for messages.
   std::string source = "<defaults>";
+  /// Where each explicitly set value came from, by key path ("web.listen_address",
+  /// "kafka.servers[0]", "kafka.labels.env"): "FILE:LINE:COL" or the flag ("--web.listen-address").
+  /// Validate() prefixes its messages with it, so a bad value points at the line that set it.
+  std::map<std::string, std::string> origins;
 };
 
 /// Include/exclude filter compiled once (RE2: linear time on any input). Thread-safe: immutable.
 class NameFilter {
  public:
-  /// Throws ConfigError (see validate.h) if a pattern does not compile; `where` names the key path.
+  /// Throws ConfigError (see loader.h) if a pattern does not compile. `where` is the key path of the
+  /// section (e.g. "topics"); the message names "topics.filter" or "topics.exclude" and RE2's error.
   NameFilter(const FilterConfig& config, const std::string& where);
   ~NameFilter();
   NameFilter(NameFilter&&) noexcept;

@@ -20,7 +20,11 @@ class ConfigError : public std::runtime_error {
 /// std::invalid_argument with a message naming the accepted forms.
 Duration ParseDuration(const std::string& text);
 
-/// Loads `path`. Keys absent from the file keep their defaults. Throws ConfigError.
+/// The built-in defaults with exactly one cluster, as if loaded from an empty mapping.
+Config DefaultConfig();
+
+/// Loads `path`. Keys absent from the file keep their defaults. Throws ConfigError, also for a bad
+/// regular expression or label name (checked here while the line and column are known).
 Config LoadConfigFile(const std::string& path);
 
 /// Same, from text; `source` names it in messages (e.g. the file path).

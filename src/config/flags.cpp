@@ -1,0 +1,215 @@
+#include "config/flags.h"
+
+#include <CLI/CLI.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "build_info.h"
+#include "config/loader.h"
+
+namespace kpe::config {
+namespace {
+
+constexpr const char* kProgram = "kafka-perf-exporter";
+
+CommandLine Exit(int exit_code, std::string message) {
+  CommandLine result;
+  result.action = CommandLine::Action::kExit;
+  result.exit_code = exit_code;
+  result.message = std::move(message);
+  return result;
+}
+
+CommandLine UsageError(const std::string& message) {
+  return Exit(2, std::string(kProgram) + ": " + message + "\nRun with --help for usage.\n");
+}
+
+// The flags, bound to plain variables; only those given explicitly are applied to the Config.
+struct Flags {
+  std::string config_file;
+  std::vector<std::string> servers;
+  std::string listen_address;
+  std::string telemetry_path;
+  std::string topic_filter;
+  std::string topic_exclude;
+  std::string group_filter;
+  std::string group_exclude;
+  std::vector<std::string> labels;
+  std::string log_level;
+  std::string log_format;
+  std::string collection_interval;
+  std::string cluster_name;
+  bool demo = false;
+  bool version = false;
+};
+
+const CLI::Validator kLabelPair(
+    [](std::string& item) -> std::string {
+      const auto equals = item.find('=');
+      if (equals == std::string::npos || equals == 0) {
+        return "invalid label \"" + item + "\" (expected NAME=VALUE[,NAME=VALUE...])";
+      }
+      return {};
+    },
+    "", "label");
+
+const CLI::Validator kDuration(
+    [](std::string& text) -> std::string {
+      try {
+        ParseDuration(text);
+      } catch (const std::invalid_argument& e) {
+        return e.what();
+      }
+      return {};
+    },
+    "", "duration");
+
+void Apply(const CLI::App& app, const Flags& flags, Config& config) {
+  const auto given = [&app](const char* name) { return app.get_option(name)->count() > 0; };
+  const auto set = [&](const char* flag, const char* path, std::string& target,
+                       const std::string& value) {
+    if (!given(flag)) return;
+    target = value;
+    config.origins[path] = flag;
+  };
+  ClusterConfig& cluster = config.clusters.front();
+  set("--web.listen-address", "web.listen_address", config.web.listen_address,
+      flags.listen_address);
+  set("--web.telemetry-path", "web.telemetry_path", config.web.telemetry_path,
+      flags.telemetry_path);
+  set("--topic.filter", "topics.filter", cluster.topics.filter, flags.topic_filter);
+  set("--topic.exclude", "topics.exclude", cluster.topics.exclude, flags.topic_exclude);
+  set("--group.filter", "groups.filter", cluster.groups.filter, flags.group_filter);
+  set("--group.exclude", "groups.exclude", cluster.groups.exclude, flags.group_exclude);
+  set("--log.level", "log.level", config.log.level, flags.log_level);
+  set("--log.format", "log.format", config.log.format, flags.log_format);
+  set("--kafka.cluster-name", "kafka.cluster_name", cluster.name, flags.cluster_name);
+  if (given("--collection.interval")) {
+    config.collection.interval = ParseDuration(flags.collection_interval);
+    config.origins["collection.interval"] = "--collection.interval";
+  }
+  if (given("--demo")) config.demo = flags.demo;
+  // List flags replace the file's list rather than extending it: the command line says it all.
+  if (given("--kafka.server")) {
+    cluster.servers = flags.servers;
+    std::erase_if(config.origins,
+                  [](const auto& entry) { return entry.first.starts_with("kafka.servers"); });
+    for (std::size_t i = 0; i < cluster.servers.size(); ++i) {
+      config.origins["kafka.servers[" + std::to_string(i) + "]"] = "--kafka.server";
+    }
+  }
+  if (given("--kafka.labels")) {
+    cluster.labels.clear();
+    std::erase_if(config.origins,
+                  [](const auto& entry) { return entry.first.starts_with("kafka.labels."); });
+    for (const std::string& item : flags.labels) {
+      const auto equals = item.find('=');
+      const std::string name = item.substr(0, equals);
+      cluster.labels[name] = item.substr(equals + 1);
+      config.origins["kafka.labels." + name] = "--kafka.labels";
+    }
+  }
+}
+
+}  // namespace
+
+CommandLine ParseCommandLine(int argc, const char* const* argv) {
+  Flags flags;
+  CLI::App app("Prometheus exporter for Apache Kafka: broker, topic, partition and consumer group "
+               "metrics.\nFlags given explicitly override the file given with --config.",
+               kProgram);
+  app.get_formatter()->column_width(44);
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+
+  app.add_option("--config", flags.config_file, "YAML configuration file (default: none)")->type_name("FILE");
+  app.add_option("--kafka.server", flags.servers,
+                 "Kafka bootstrap server; repeatable, or comma-separated; replaces the file's list "
+                 "(default: none)")
+      ->type_name("HOST:PORT")
+      ->delimiter(',')
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  app.add_option("--kafka.labels", flags.labels,
+                 "Constant labels on every series; replaces the file's labels (default: none)")
+      ->type_name("NAME=VALUE,...")
+      ->delimiter(',')
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->check(kLabelPair);
+  app.add_option("--kafka.cluster-name", flags.cluster_name,
+                 "Value of the cluster label (default: the cluster entry of --kafka.labels, else "
+                 "default)")
+      ->type_name("NAME")
+      ->default_str("default");
+  app.add_option("--web.listen-address", flags.listen_address,
+                 "Address to listen on: HOST:PORT, [IPv6]:PORT or :PORT")
+      ->type_name("ADDRESS")
+      ->default_str(":9308");
+  app.add_option("--web.telemetry-path", flags.telemetry_path, "Path of the metrics page")
+      ->type_name("PATH")
+      ->default_str("/metrics");
+  app.add_option("--topic.filter", flags.topic_filter,
+                 "RE2 regex; topics whose whole name matches are exported")
+      ->type_name("REGEX")
+      ->default_str(".*");
+  app.add_option("--topic.exclude", flags.topic_exclude,
+                 "RE2 regex; topics whose whole name matches are not exported")
+      ->type_name("REGEX")
+      ->default_str("^$");
+  app.add_option("--group.filter", flags.group_filter,
+                 "RE2 regex; consumer groups whose whole name matches are exported")
+      ->type_name("REGEX")
+      ->default_str(".*");
+  app.add_option("--group.exclude", flags.group_exclude,
+                 "RE2 regex; consumer groups whose whole name matches are not exported")
+      ->type_name("REGEX")
+      ->default_str("^$");
+  app.add_option("--log.level", flags.log_level, "Log level")
+      ->type_name("LEVEL")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
+      ->default_str("info");
+  app.add_option("--log.format", flags.log_format, "Log format")
+      ->type_name("FORMAT")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->default_str("text");
+  app.add_option("--collection.interval", flags.collection_interval,
+                 "Time between two collections of the cluster, e.g. 15s, 1m")
+      ->type_name("DURATION")
+      ->check(kDuration)
+      ->default_str("15s");
+  app.add_flag("--demo", flags.demo,
+               "Run librdkafka's mock cluster in-process with a demo workload and watch it "
+               "(default: off)");
+  app.add_flag("--version", flags.version, "Print the version and exit");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    return Exit(0, app.help());
+  } catch (const CLI::ExtrasError&) {
+    const std::string extra = app.remaining().empty() ? std::string() : app.remaining().front();
+    if (extra.starts_with('-')) return UsageError("unknown flag " + extra.substr(0, extra.find('=')));
+    return UsageError("unexpected argument \"" + extra + "\" (this program takes only flags)");
+  } catch (const CLI::ParseError& e) {
+    return UsageError(e.what());
+  }
+  if (flags.version) {
+    return Exit(0, std::string(kProgram) + " " + app::kVersion + "\n");
+  }
+
+  CommandLine result;
+  try {
+    if (app.get_option("--config")->count() > 0) {
+      result.config = LoadConfigFile(flags.config_file);
+    } else {
+      result.config = DefaultConfig();
+      result.config.source = "<flags>";
+    }
+  } catch (const ConfigError& e) {
+    return Exit(1, std::string(kProgram) + ": " + e.what() + "\n");
+  }
+  Apply(app, flags, result.config);
+  return result;
+}
+
+}  // namespace kpe::config
