@@ -1,0 +1,125 @@
+#pragma once
+// Every metric family the exporter serves, in one table sorted by name. The renderers refer to rows
+// by name through FamilyIndex(), which fails to compile for a name missing from the table, so this
+// file is the complete list of what we export.
+
+#include <prometheus/metric_type.h>
+
+#include <array>
+#include <cstddef>
+#include <string_view>
+
+namespace kpe::metrics {
+
+/// Which renderer emits a family: once per snapshot change (RenderExposition) or on every scrape
+/// (RenderVolatile). A name belongs to exactly one part, so the two texts never repeat a family.
+enum class Part { kSnapshot, kVolatile };
+
+struct FamilySpec {
+  std::string_view name;
+  prometheus::MetricType type;
+  Part part;
+  std::string_view help;
+};
+
+using prometheus::MetricType;
+
+// Help texts of kafka_exporter's families are kept as kafka_exporter words them; the process_* ones
+// are those of the Prometheus client libraries' process collector.
+inline constexpr std::array kFamilies = {
+    FamilySpec{"kafka_broker_info", MetricType::Gauge, Part::kSnapshot,
+               "Information about the Kafka Broker."},
+    FamilySpec{"kafka_brokers", MetricType::Gauge, Part::kSnapshot,
+               "Number of Brokers in the Kafka Cluster."},
+    FamilySpec{"kafka_cluster_controller_id", MetricType::Gauge, Part::kSnapshot,
+               "Broker id of the active controller, -1 when unknown."},
+    FamilySpec{"kafka_cluster_info", MetricType::Gauge, Part::kSnapshot,
+               "Information about the Kafka cluster; cluster_id is empty when unknown."},
+    FamilySpec{"kafka_cluster_offline_partitions", MetricType::Gauge, Part::kSnapshot,
+               "Number of exported partitions without a leader."},
+    FamilySpec{"kafka_cluster_partitions", MetricType::Gauge, Part::kSnapshot,
+               "Number of exported partitions."},
+    FamilySpec{"kafka_cluster_topics", MetricType::Gauge, Part::kSnapshot,
+               "Number of exported topics."},
+    FamilySpec{"kafka_cluster_under_replicated_partitions", MetricType::Gauge, Part::kSnapshot,
+               "Number of exported partitions with fewer in-sync replicas than replicas."},
+    FamilySpec{"kafka_perf_exporter_build_info", MetricType::Gauge, Part::kVolatile,
+               "A metric with a constant '1' value labeled by the exporter's version and the "
+               "librdkafka version it runs with."},
+    FamilySpec{"kafka_perf_exporter_collector_duration_seconds", MetricType::Gauge, Part::kSnapshot,
+               "Duration of the collector's latest run."},
+    FamilySpec{"kafka_perf_exporter_collector_last_success_timestamp_seconds", MetricType::Gauge,
+               Part::kSnapshot, "Unix time of the collector's latest successful run."},
+    FamilySpec{"kafka_perf_exporter_collector_success", MetricType::Gauge, Part::kSnapshot,
+               "1 if the collector's latest run succeeded, 0 otherwise."},
+    FamilySpec{"kafka_perf_exporter_data_age_seconds", MetricType::Gauge, Part::kVolatile,
+               "Seconds since the collector's latest successful run, at the time of the scrape."},
+    FamilySpec{"kafka_perf_exporter_snapshots_published_total", MetricType::Counter,
+               Part::kSnapshot, "Number of snapshots published for the cluster."},
+    FamilySpec{
+        "kafka_perf_exporter_stale_partitions", MetricType::Gauge, Part::kSnapshot,
+        "Partitions whose offsets were carried over from an earlier cycle because the latest "
+        "attempt failed."},
+    FamilySpec{"kafka_topic_offsets_timestamp_seconds", MetricType::Gauge, Part::kSnapshot,
+               "Unix time of the oldest known offsets among the topic's partitions."},
+    FamilySpec{"kafka_topic_partition_current_offset", MetricType::Gauge, Part::kSnapshot,
+               "Current Offset of a Broker at Topic/Partition"},
+    FamilySpec{"kafka_topic_partition_in_sync_replica", MetricType::Gauge, Part::kSnapshot,
+               "Number of In-Sync Replicas for this Topic/Partition"},
+    FamilySpec{"kafka_topic_partition_leader", MetricType::Gauge, Part::kSnapshot,
+               "Leader Broker ID of this Topic/Partition"},
+    FamilySpec{"kafka_topic_partition_leader_is_preferred", MetricType::Gauge, Part::kSnapshot,
+               "1 if Topic/Partition is using the Preferred Broker"},
+    FamilySpec{"kafka_topic_partition_offline", MetricType::Gauge, Part::kSnapshot,
+               "1 if Topic/Partition has no leader"},
+    FamilySpec{"kafka_topic_partition_oldest_offset", MetricType::Gauge, Part::kSnapshot,
+               "Oldest Offset of a Broker at Topic/Partition"},
+    FamilySpec{"kafka_topic_partition_replicas", MetricType::Gauge, Part::kSnapshot,
+               "Number of Replicas for this Topic/Partition"},
+    FamilySpec{"kafka_topic_partition_under_replicated_partition", MetricType::Gauge,
+               Part::kSnapshot, "1 if Topic/Partition is under Replicated"},
+    FamilySpec{"kafka_topic_partitions", MetricType::Gauge, Part::kSnapshot,
+               "Number of partitions for this Topic"},
+    FamilySpec{"kafka_up", MetricType::Gauge, Part::kSnapshot,
+               "1 if the latest metadata request reached the cluster, 0 otherwise."},
+    FamilySpec{"process_cpu_seconds_total", MetricType::Counter, Part::kVolatile,
+               "Total user and system CPU time spent in seconds."},
+    FamilySpec{"process_max_fds", MetricType::Gauge, Part::kVolatile,
+               "Maximum number of open file descriptors."},
+    FamilySpec{"process_open_fds", MetricType::Gauge, Part::kVolatile,
+               "Number of open file descriptors."},
+    FamilySpec{"process_resident_memory_bytes", MetricType::Gauge, Part::kVolatile,
+               "Resident memory size in bytes."},
+    FamilySpec{"process_start_time_seconds", MetricType::Gauge, Part::kVolatile,
+               "Start time of the process since unix epoch in seconds."},
+    FamilySpec{"process_threads", MetricType::Gauge, Part::kVolatile,
+               "Number of OS threads in the process."},
+    FamilySpec{"process_virtual_memory_bytes", MetricType::Gauge, Part::kVolatile,
+               "Virtual memory size in bytes."},
+};
+
+inline constexpr size_t kFamilyCount = kFamilies.size();
+
+namespace detail {
+consteval bool SortedAndUnique() {
+  for (size_t i = 1; i < kFamilies.size(); ++i) {
+    if (!(kFamilies[i - 1].name < kFamilies[i].name)) return false;
+  }
+  return true;
+}
+}  // namespace detail
+static_assert(detail::SortedAndUnique(), "kFamilies must be sorted by name without duplicates");
+
+/// Row of `name` in kFamilies. Evaluated at compile time: a name missing from the table, or listed
+/// under another part, does not compile.
+consteval size_t FamilyIndex(std::string_view name, Part part) {
+  for (size_t i = 0; i < kFamilies.size(); ++i) {
+    if (kFamilies[i].name == name) {
+      if (kFamilies[i].part != part) throw "metric family listed under another Part";
+      return i;
+    }
+  }
+  throw "metric family missing from kFamilies";
+}
+
+}  // namespace kpe::metrics

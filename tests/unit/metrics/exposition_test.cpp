@@ -1,0 +1,292 @@
+#include "metrics/exposition.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "fixtures.h"
+#include "util/gzip.h"
+
+namespace kpe::metrics {
+namespace {
+
+using namespace fixtures;  // NOLINT: this folder's test helpers
+
+const std::filesystem::path kGolden =
+    std::filesystem::path(KPE_SOURCE_DIR) / "tests/golden/exposition_basic.prom";
+
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) lines.push_back(line);
+  return lines;
+}
+
+std::vector<std::string> TypeLines(const std::string& text) {
+  std::vector<std::string> types;
+  for (const std::string& line : Lines(text)) {
+    if (line.starts_with("# TYPE ")) types.push_back(line);
+  }
+  return types;
+}
+
+size_t CountLinesContaining(const std::string& text, std::string_view needle) {
+  size_t n = 0;
+  for (const std::string& line : Lines(text)) n += line.find(needle) != std::string::npos ? 1 : 0;
+  return n;
+}
+
+/// Describes the first line where `actual` departs from `expected`, for a diff-friendly failure.
+std::string FirstDifference(const std::string& expected, const std::string& actual) {
+  const std::vector<std::string> e = Lines(expected);
+  const std::vector<std::string> a = Lines(actual);
+  for (size_t i = 0; i < std::max(e.size(), a.size()); ++i) {
+    const std::string want = i < e.size() ? e[i] : "<end of file>";
+    const std::string got = i < a.size() ? a[i] : "<end of file>";
+    if (want != got) {
+      return "first difference at line " + std::to_string(i + 1) + ":\n  golden: " + want +
+             "\n  actual: " + got + "\n";
+    }
+  }
+  return "texts differ only in the final newline\n";
+}
+
+TEST(ExpositionGoldenTest, basic_snapshot_renders_exactly_the_golden_file) {
+  const std::string actual = RenderExposition(One(BasicSnapshot()))->text;
+  const std::string golden = ReadText(kGolden);
+
+  if (std::getenv("KPE_UPDATE_GOLDEN") != nullptr) {
+    std::ofstream(kGolden, std::ios::binary) << actual;
+    FAIL() << "KPE_UPDATE_GOLDEN is set: wrote " << kGolden
+           << "; review it, then re-run without it";
+  }
+  if (actual != golden) {
+    const std::filesystem::path actual_path =
+        std::filesystem::path(KPE_BINARY_DIR) / "exposition_basic.actual.prom";
+    std::ofstream(actual_path, std::ios::binary) << actual;
+    FAIL() << "rendered exposition differs from the golden file.\n"
+           << FirstDifference(golden, actual) << "see: diff -u " << kGolden << " " << actual_path
+           << "\nto accept the new output: KPE_UPDATE_GOLDEN=1 <this test>, then review the diff";
+  }
+}
+
+TEST(ExpositionGoldenTest, golden_file_passes_promtool_check_metrics) {
+  ASSERT_TRUE(std::filesystem::exists(kPromtool))
+      << kPromtool << " not found: install Debian's prometheus package to run this check";
+  const std::string golden = ReadText(kGolden);
+  ASSERT_FALSE(golden.empty()) << kGolden << " is missing or empty";
+
+  const CommandResult result = PromtoolCheckMetrics(golden);
+
+  EXPECT_EQ(result.exit_code, 0) << "promtool check metrics " << kGolden << ":\n" << result.output;
+}
+
+TEST(ExpositionGoldenTest, promtool_check_rejects_a_family_described_twice) {
+  // Proves the promtool harness above can fail.
+  ASSERT_TRUE(std::filesystem::exists(kPromtool)) << kPromtool << " not found";
+  const std::string text =
+      "# HELP kafka_up Up.\n# TYPE kafka_up gauge\nkafka_up 1\n"
+      "# HELP kafka_up Up.\n# TYPE kafka_up gauge\nkafka_up 1\n";
+
+  EXPECT_NE(PromtoolCheckMetrics(text).exit_code, 0);
+}
+
+TEST(ExpositionTest, two_clusters_share_one_help_and_type_block_per_family) {
+  state::ClusterSnapshot a = BasicSnapshot();
+  state::ClusterSnapshot b = BasicSnapshot();
+  b.cluster = "staging";
+  const SnapshotList snapshots = {std::make_shared<const state::ClusterSnapshot>(a),
+                                  std::make_shared<const state::ClusterSnapshot>(b)};
+
+  const std::string text = RenderExposition(snapshots)->text;
+
+  const std::vector<std::string> types = TypeLines(text);
+  EXPECT_EQ(std::set<std::string>(types.begin(), types.end()).size(), types.size()) << text;
+  EXPECT_EQ(types, TypeLines(RenderExposition(One(a))->text));
+}
+
+TEST(ExpositionTest, two_clusters_both_have_their_series) {
+  state::ClusterSnapshot b = BasicSnapshot();
+  b.cluster = "staging";
+  b.labels.clear();
+  b.brokers.resize(1);
+  const SnapshotList snapshots = {std::make_shared<const state::ClusterSnapshot>(BasicSnapshot()),
+                                  std::make_shared<const state::ClusterSnapshot>(b)};
+
+  const std::string text = RenderExposition(snapshots)->text;
+
+  EXPECT_EQ(SampleValue(text, R"(kafka_brokers{cluster="prod",env="production",zone="eu-west-1"})"),
+            2);
+  EXPECT_EQ(SampleValue(text, R"(kafka_brokers{cluster="staging"})"), 1);
+}
+
+TEST(ExpositionTest, families_are_sorted_by_name) {
+  const std::vector<std::string> types = TypeLines(RenderExposition(One(BasicSnapshot()))->text);
+
+  ASSERT_FALSE(types.empty());
+  EXPECT_TRUE(std::is_sorted(types.begin(), types.end()));
+}
+
+TEST(ExpositionTest, cluster_totals_count_exported_topics_and_partitions) {
+  const std::string text = RenderExposition(One(BasicSnapshot()))->text;
+  const std::string labels = R"({cluster="prod",env="production",zone="eu-west-1"})";
+
+  EXPECT_EQ(SampleValue(text, "kafka_cluster_topics" + labels), 3);
+  EXPECT_EQ(SampleValue(text, "kafka_cluster_partitions" + labels), 5);
+  EXPECT_EQ(SampleValue(text, "kafka_cluster_under_replicated_partitions" + labels), 2);
+  EXPECT_EQ(SampleValue(text, "kafka_cluster_offline_partitions" + labels), 1);
+}
+
+TEST(ExpositionTest, offsets_are_omitted_for_partitions_whose_offsets_are_unknown) {
+  const std::string text = RenderExposition(One(BasicSnapshot()))->text;
+
+  // orders/0 and orders/1 are known; orders/2 and both payments partitions are not.
+  EXPECT_EQ(CountLinesContaining(text, "kafka_topic_partition_current_offset{"), 2u);
+  EXPECT_EQ(CountLinesContaining(text, "kafka_topic_partition_oldest_offset{"), 2u);
+  EXPECT_EQ(CountLinesContaining(text, R"(partition="2",topic="orders")"),
+            6u);  // the partition still has its 6 metadata series
+}
+
+TEST(ExpositionTest, offsets_timestamp_is_the_oldest_known_and_omitted_when_none_is_known) {
+  const std::string text = RenderExposition(One(BasicSnapshot()))->text;
+  const std::string name = "kafka_topic_offsets_timestamp_seconds";
+
+  EXPECT_EQ(
+      SampleValue(text,
+                  name + R"({cluster="prod",env="production",topic="orders",zone="eu-west-1"})"),
+      kCollectedAt - 30.5);
+  EXPECT_EQ(CountLinesContaining(text, name + "{"), 1u);
+}
+
+TEST(ExpositionTest, stale_partitions_counts_known_offsets_older_than_the_snapshot) {
+  state::ClusterSnapshot s = BasicSnapshot();
+  SetOffsets(s.topics[2].partitions[0], 0, 1, kCollectedAt - 1);
+  SetOffsets(s.topics[2].partitions[1], 0, 1, kCollectedAt);
+
+  const std::string text = RenderExposition(One(s))->text;
+
+  // orders/1 and payments/0 are stale; orders/0 and payments/1 are current; orders/2 is unknown.
+  EXPECT_EQ(
+      SampleValue(
+          text,
+          R"(kafka_perf_exporter_stale_partitions{cluster="prod",env="production",zone="eu-west-1"})"),
+      2);
+}
+
+TEST(ExpositionTest, topic_with_metadata_error_and_no_partitions_reports_zero_partitions) {
+  const std::string text = RenderExposition(One(BasicSnapshot()))->text;
+
+  EXPECT_EQ(
+      SampleValue(
+          text,
+          R"(kafka_topic_partitions{cluster="prod",env="production",topic="broken",zone="eu-west-1"})"),
+      0);
+}
+
+TEST(ExpositionTest, collector_that_never_succeeded_has_no_last_success_timestamp) {
+  const std::string text = RenderExposition(One(BasicSnapshot()))->text;
+  const std::string name = "kafka_perf_exporter_collector_last_success_timestamp_seconds";
+
+  EXPECT_EQ(CountLinesContaining(text, name + "{"), 2u);
+  EXPECT_EQ(CountLinesContaining(text, name + R"({cluster="prod",collector="groups")"), 0u);
+  EXPECT_EQ(CountLinesContaining(text, R"(collector_success{cluster="prod",collector="groups")"),
+            1u);
+}
+
+TEST(ExpositionTest, constant_label_with_a_series_label_name_yields_to_the_series_label) {
+  state::ClusterSnapshot s = BasicSnapshot();
+  s.labels = {{"cluster", "shadow"}, {"topic", "shadow"}};
+
+  const std::string text = RenderExposition(One(s))->text;
+
+  EXPECT_EQ(SampleValue(text, R"(kafka_topic_partitions{cluster="prod",topic="orders"})"), 3);
+  EXPECT_EQ(SampleValue(text, R"(kafka_brokers{cluster="prod",topic="shadow"})"), 2);
+  EXPECT_EQ(CountLinesContaining(text, R"(cluster="shadow")"), 0u);
+}
+
+TEST(ExpositionTest, label_values_with_quotes_and_backslashes_are_escaped) {
+  state::ClusterSnapshot s = BasicSnapshot();
+  s.cluster = R"(a "quoted" \ name)";
+
+  const std::string text = RenderExposition(One(s))->text;
+
+  EXPECT_NE(text.find(R"(kafka_up{cluster="a \"quoted\" \\ name")"), std::string::npos) << text;
+  ASSERT_TRUE(std::filesystem::exists(kPromtool)) << kPromtool << " not found";
+  const CommandResult check = PromtoolCheckMetrics(text);
+  EXPECT_EQ(check.exit_code, 0) << check.output;
+}
+
+TEST(ExpositionTest, series_counts_the_sample_lines) {
+  const auto exposition = RenderExposition(One(BasicSnapshot()));
+
+  size_t samples = 0;
+  for (const std::string& line : Lines(exposition->text)) samples += line.starts_with("#") ? 0 : 1;
+  EXPECT_EQ(exposition->series, samples);
+  EXPECT_GT(samples, 0u);
+}
+
+TEST(ExpositionTest, gzip_member_decompresses_to_the_text) {
+  const auto exposition = RenderExposition(One(BasicSnapshot()));
+
+  EXPECT_EQ(util::GzipDecompress(exposition->gzip), exposition->text);
+}
+
+TEST(ExpositionTest, no_snapshots_render_an_empty_exposition) {
+  const auto exposition = RenderExposition({nullptr});
+
+  EXPECT_EQ(exposition->text, "");
+  EXPECT_EQ(exposition->series, 0u);
+  EXPECT_EQ(util::GzipDecompress(exposition->gzip), "");
+}
+
+TEST(ExpositionTest, cluster_down_reports_up_zero_and_unknown_cluster_info) {
+  state::ClusterSnapshot s;
+  s.cluster = "dark";
+
+  const std::string text = RenderExposition(One(s))->text;
+
+  EXPECT_EQ(SampleValue(text, R"(kafka_up{cluster="dark"})"), 0);
+  EXPECT_EQ(SampleValue(text, R"(kafka_cluster_info{cluster="dark",cluster_id=""})"), 1);
+  EXPECT_EQ(SampleValue(text, R"(kafka_cluster_controller_id{cluster="dark"})"), -1);
+}
+
+// A regression guard against accidentally quadratic rendering, generous enough for sanitizer
+// builds on a busy machine; the time it prints is the number to watch (target: well under 100 ms
+// for 10,000 partitions in a release build).
+TEST(ExpositionPerfTest, ten_thousand_partitions_render_within_a_second) {
+  state::ClusterSnapshot s = BasicSnapshot();
+  s.topics.clear();
+  for (int t = 0; t < 100; ++t) {
+    state::Topic topic;
+    topic.name = "service-events-topic-" + std::to_string(t);
+    for (int p = 0; p < 100; ++p) {
+      topic.partitions.push_back(
+          MakePartition(p, p % 3 + 1, {p % 3 + 1, (p + 1) % 3 + 1}, {p % 3 + 1, (p + 1) % 3 + 1}));
+      SetOffsets(topic.partitions.back(), 1000 + p, 123456789 + p, kCollectedAt);
+    }
+    s.topics.push_back(std::move(topic));
+  }
+  const SnapshotList snapshots = One(std::move(s));
+
+  const auto start = std::chrono::steady_clock::now();
+  const auto exposition = RenderExposition(snapshots);
+  const std::chrono::duration<double, std::milli> elapsed =
+      std::chrono::steady_clock::now() - start;
+
+  std::cout << "10,000 partitions: " << exposition->series << " series, " << exposition->text.size()
+            << " bytes (gzip " << exposition->gzip.size() << ") in " << elapsed.count() << " ms\n";
+  EXPECT_EQ(exposition->series,
+            80000u + 200u + 20u);  // 8 per partition, 2 per topic, 20 per cluster
+  EXPECT_LT(elapsed.count(), 1000);
+}
+
+}  // namespace
+}  // namespace kpe::metrics
