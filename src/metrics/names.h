@@ -107,8 +107,29 @@ consteval bool SortedAndUnique() {
   }
   return true;
 }
+
+constexpr bool IsMetricNameChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+// The text writers print HELP verbatim (prometheus-cpp does not escape it), so it must not need
+// escaping; names are lower snake_case like every exporter's.
+consteval bool NamesAndHelpsAreSafe() {
+  for (const FamilySpec& family : kFamilies) {
+    if (family.name.empty() || family.help.empty() || family.name[0] == '_') return false;
+    for (char c : family.name) {
+      if (!IsMetricNameChar(c)) return false;
+    }
+    for (char c : family.help) {
+      if (c == '\\' || c == '\n') return false;
+    }
+  }
+  return true;
+}
 }  // namespace detail
 static_assert(detail::SortedAndUnique(), "kFamilies must be sorted by name without duplicates");
+static_assert(detail::NamesAndHelpsAreSafe(),
+              "metric names must be [a-z0-9_]+ and help texts non-empty without '\\' or newlines");
 
 /// Row of `name` in kFamilies. Evaluated at compile time: a name missing from the table, or listed
 /// under another part, does not compile.

