@@ -259,16 +259,9 @@ TEST(ExpositionTest, cluster_down_reports_up_zero_and_unknown_cluster_info) {
   EXPECT_EQ(SampleValue(text, R"(kafka_cluster_controller_id{cluster="dark"})"), -1);
 }
 
-#if defined(__SANITIZE_ADDRESS__) || !defined(NDEBUG)
-constexpr double kRenderBudgetMs = 5000;  // sanitizers and -O0 are ~10x slower
-#else
-constexpr double kRenderBudgetMs = 1000;
-#endif
-
-// A regression guard against accidentally quadratic rendering, generous enough for a busy shared
-// machine; the time it prints is the number to watch (target: well under 100 ms for 10,000
-// partitions in a release build; ~50 ms measured, of which ~15 ms gzip).
-TEST(ExpositionPerfTest, ten_thousand_partitions_render_within_budget) {
+// Counts the series of a 10,000-partition snapshot (8 per partition, 2 per topic, 20 per cluster);
+// its render time is measured by bench/, not here.
+TEST(ExpositionTest, ten_thousand_partitions_render_every_series) {
   state::ClusterSnapshot s = BasicSnapshot();
   s.topics.clear();
   for (int t = 0; t < 100; ++t) {
@@ -283,16 +276,9 @@ TEST(ExpositionPerfTest, ten_thousand_partitions_render_within_budget) {
   }
   const SnapshotList snapshots = One(std::move(s));
 
-  const auto start = std::chrono::steady_clock::now();
   const auto exposition = RenderExposition(snapshots);
-  const std::chrono::duration<double, std::milli> elapsed =
-      std::chrono::steady_clock::now() - start;
-
-  std::cout << "10,000 partitions: " << exposition->series << " series, " << exposition->text.size()
-            << " bytes (gzip " << exposition->gzip.size() << ") in " << elapsed.count() << " ms\n";
   EXPECT_EQ(exposition->series,
             80000u + 200u + 20u);  // 8 per partition, 2 per topic, 20 per cluster
-  EXPECT_LT(elapsed.count(), kRenderBudgetMs);
 }
 
 }  // namespace
