@@ -17,19 +17,23 @@ class io_context;
 
 namespace kpe::http {
 
+/// One parsed HTTP request as handlers see it. A plain value; not synchronised.
 struct Request {
-  std::string method;  // "GET", "POST", ...
-  std::string path;    // target without the query string, e.g. "/metrics"
-  std::string query;   // after '?', "" when none
+  std::string method;  // "GET", "POST", ... exactly as sent (methods are case-sensitive)
+  std::string path;    // percent-decoded target without the query string, e.g. "/metrics"; from an
+                       // absolute-form target ("http://host/metrics") only the path is kept
+  std::string query;   // raw (still percent-encoded) text after '?', "" when none
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
   std::string body;
 
   /// Value of the first header named `name` (lower-case), "" when absent.
   std::string Header(const std::string& name) const;
-  /// True when Accept-Encoding allows gzip (a q=0 entry forbids it).
+  /// True when Accept-Encoding allows gzip: a "gzip" (or "x-gzip") coding with q > 0, or else a "*"
+  /// with q > 0. Case-insensitive; all Accept-Encoding headers count; no header → false.
   bool AcceptsGzip() const;
 };
 
+/// One answer of a handler. A plain value; not synchronised.
 struct Response {
   unsigned status = 200;
   std::string content_type = "text/plain; charset=utf-8";
@@ -38,17 +42,26 @@ struct Response {
   std::shared_ptr<const std::string> shared_body;
   std::string body;
 
+  /// A text/plain; charset=utf-8 response with `text` as body.
   static Response Text(unsigned status, std::string text);
 };
 
+/// Answers one request. Runs on an io_context thread: must not block. An exception it throws becomes
+/// a 500 answer (and a log line); the server keeps serving.
 using Handler = std::function<Response(const Request&)>;
 
-/// Maps (method, path) to handlers. Unknown path → 404; known path, other method → 405 with Allow.
-/// HEAD is answered for every GET route, without a body. Not thread-safe to modify; thread-safe to
-/// Route() once built.
+/// Maps (method, path) to handlers by exact path match. Unknown path → 404 "not found"; known path,
+/// other method → 405 with an Allow header listing the path's methods. HEAD is routed to the GET
+/// handler of a path that has no HEAD route of its own; the Server (not the Router) drops the body of
+/// every answer to HEAD, keeping its Content-Length.
+/// Thread-safety: Add() must not run concurrently with anything; Route() is thread-safe once built.
 class Router {
  public:
+  /// Registers `handler` for `method` (an upper-case token such as "GET") on `path` (starts with '/').
+  /// Throws std::invalid_argument naming the method and path when either is malformed, the handler
+  /// is empty, or the pair is already registered.
   void Add(const std::string& method, const std::string& path, Handler handler);
+  /// Calls the matching handler and returns its answer (exceptions propagate), or 404/405.
   Response Route(const Request& request) const;
 
  private:
@@ -63,15 +76,23 @@ class Router {
 struct ServerOptions {
   std::string host;  // "" = all interfaces (IPv6 and IPv4 where available)
   uint16_t port = 9308;  // 0 = any free port (see Server::port())
+  // Open connections at most; a connection accepted beyond it is closed at once, without an answer.
   size_t max_connections = 512;
-  std::chrono::milliseconds read_timeout{10000};  // whole request, headers and body
+  // Whole request, headers and body; on a new connection it counts from the accept. Writing an
+  // answer is bounded by idle_timeout. A request that times out is dropped without an answer.
+  std::chrono::milliseconds read_timeout{10000};
   std::chrono::milliseconds idle_timeout{60000};  // keep-alive connection with no request
-  size_t max_header_bytes = 16 * 1024;
-  size_t max_body_bytes = 8 * 1024 * 1024;
+  size_t max_header_bytes = 16 * 1024;  // request line and headers; more → 431, then close
+  size_t max_body_bytes = 8 * 1024 * 1024;  // more → 413, then close
 };
 
-/// Accepts connections on the given io_context (which the caller runs on one or more threads).
-/// Start() and Stop() must be called from one thread; handlers run on the io_context's threads.
+/// HTTP/1.1 (and 1.0) with keep-alive and pipelining, on the given io_context, which the caller runs
+/// on one or more threads: each connection runs on its own strand. Answers itself, then closes the
+/// connection: 400 for a malformed request or a bad target (not starting with '/', a ".." segment,
+/// NUL, bad %-escape, HTTP/1.1 without Host), 431 and 413 for the limits above. Every answer carries
+/// "Server: kafka-perf-exporter" and a Content-Length.
+/// Thread-safety: Start(), Stop() and the destructor must be called from one thread (any thread, also
+/// an io_context one); port() and connections() are thread-safe.
 class Server {
  public:
   Server(boost::asio::io_context& io, ServerOptions options, Handler handler);
@@ -79,12 +100,17 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  /// Binds and listens. Throws std::runtime_error naming the address on failure (e.g. in use).
+  /// Binds (reuse_address; "" host: dual-stack [::], else 0.0.0.0 when IPv6 is unavailable) and
+  /// listens. Throws std::runtime_error("cannot listen on HOST:PORT: <reason>") on failure (e.g. in
+  /// use, unknown host) and std::logic_error when called twice.
   void Start();
-  /// Stops accepting and closes open connections.
+  /// Stops accepting (the port is released when it returns) and closes every open connection, so
+  /// that io_context::run() returns once nothing else keeps it busy. Idempotent; the destructor calls it.
   void Stop();
   /// The bound port (useful with port 0). Valid after Start().
   uint16_t port() const;
+  /// Connections open now (including ones being closed).
+  size_t connections() const;
 
  private:
   struct Impl;
