@@ -43,7 +43,8 @@ HostPort ParseHostPort(const std::string& text) {
     }
     host = host.substr(1, host.size() - 2);
   } else if (host.find_first_of(":[]") != std::string::npos) {
-    result.error = "invalid address " + Quote(text) + " (write IPv6 addresses in brackets: [::1]:9308)";
+    result.error =
+        "invalid address " + Quote(text) + " (write IPv6 addresses in brackets: [::1]:9308)";
     return result;
   }
   unsigned value = 0;

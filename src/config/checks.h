@@ -1,6 +1,6 @@
 #pragma once
-// Checks shared by the YAML loader (which knows lines and columns) and Validate() (which sees values
-// that may also come from flags). Internal to the config module.
+// Checks shared by the YAML loader (which knows lines and columns) and Validate() (which sees
+// values that may also come from flags). Internal to the config module.
 
 #include <cstdint>
 #include <string>

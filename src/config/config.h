@@ -26,8 +26,8 @@ struct FilterConfig {
 
 /// One Kafka cluster to watch.
 struct ClusterConfig {
-  /// Value of the `cluster` label on every series of this cluster. Defaults to the `cluster` entry of
-  /// `labels` when present, else "default".
+  /// Value of the `cluster` label on every series of this cluster. Defaults to the `cluster` entry
+  /// of `labels` when present, else "default".
   std::string name;
   /// Bootstrap servers, HOST:PORT each. Empty only in demo mode (the demo cluster fills it in).
   std::vector<std::string> servers;
@@ -83,8 +83,9 @@ struct Config {
 /// Include/exclude filter compiled once (RE2: linear time on any input). Thread-safe: immutable.
 class NameFilter {
  public:
-  /// Throws ConfigError (see loader.h) if a pattern does not compile. `where` is the key path of the
-  /// section (e.g. "topics"); the message names "topics.filter" or "topics.exclude" and RE2's error.
+  /// Throws ConfigError (see loader.h) if a pattern does not compile. `where` is the key path of
+  /// the section (e.g. "topics"); the message names "topics.filter" or "topics.exclude" and RE2's
+  /// error.
   NameFilter(const FilterConfig& config, const std::string& where);
   ~NameFilter();
   NameFilter(NameFilter&&) noexcept;

@@ -1,7 +1,6 @@
 #include "config/flags.h"
 
 #include <CLI/CLI.hpp>
-
 #include <optional>
 #include <string>
 #include <vector>
@@ -117,13 +116,15 @@ void Apply(const CLI::App& app, const Flags& flags, Config& config) {
 
 CommandLine ParseCommandLine(int argc, const char* const* argv) {
   Flags flags;
-  CLI::App app("Prometheus exporter for Apache Kafka: broker, topic, partition and consumer group "
-               "metrics.\nFlags given explicitly override the file given with --config.",
-               kProgram);
+  CLI::App app(
+      "Prometheus exporter for Apache Kafka: broker, topic, partition and consumer group "
+      "metrics.\nFlags given explicitly override the file given with --config.",
+      kProgram);
   app.get_formatter()->column_width(44);
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
 
-  app.add_option("--config", flags.config_file, "YAML configuration file (default: none)")->type_name("FILE");
+  app.add_option("--config", flags.config_file, "YAML configuration file (default: none)")
+      ->type_name("FILE");
   app.add_option("--kafka.server", flags.servers,
                  "Kafka bootstrap server; repeatable, or comma-separated; replaces the file's list "
                  "(default: none)")
@@ -188,7 +189,8 @@ CommandLine ParseCommandLine(int argc, const char* const* argv) {
     return Exit(0, app.help());
   } catch (const CLI::ExtrasError&) {
     const std::string extra = app.remaining().empty() ? std::string() : app.remaining().front();
-    if (extra.starts_with('-')) return UsageError("unknown flag " + extra.substr(0, extra.find('=')));
+    if (extra.starts_with('-'))
+      return UsageError("unknown flag " + extra.substr(0, extra.find('=')));
     return UsageError("unexpected argument \"" + extra + "\" (this program takes only flags)");
   } catch (const CLI::ParseError& e) {
     return UsageError(e.what());

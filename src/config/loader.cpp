@@ -89,8 +89,8 @@ class YamlReader {
   };
   using EntryHandler = std::function<void(const std::string& key, const Value& value)>;
 
-  // Calls `handler` for each entry of the mapping `node`; rejects unknown and duplicate keys. A null
-  // node (a section left empty) has no entries. An empty `valid_keys` accepts any key.
+  // Calls `handler` for each entry of the mapping `node`; rejects unknown and duplicate keys. A
+  // null node (a section left empty) has no entries. An empty `valid_keys` accepts any key.
   void ForEachEntry(const YAML::Node& node, const YAML::Mark& mark, const std::string& path,
                     const Keys& valid_keys, const EntryHandler& handler) {
     if (node.IsNull()) return;
@@ -169,14 +169,15 @@ class YamlReader {
   // A mapping of names to scalar values (numbers and booleans are kept as written).
   std::map<std::string, std::string> ReadStringMap(const Value& value, bool label_names) {
     std::map<std::string, std::string> result;
-    ForEachEntry(value.node, value.mark, value.path, {}, [&](const std::string& key, const Value& v) {
-      if (label_names) {
-        if (const std::string error = detail::LabelNameError(key); !error.empty()) {
-          Fail(v.mark, v.path, error);
-        }
-      }
-      result[key] = ReadString(v);
-    });
+    ForEachEntry(value.node, value.mark, value.path, {},
+                 [&](const std::string& key, const Value& v) {
+                   if (label_names) {
+                     if (const std::string error = detail::LabelNameError(key); !error.empty()) {
+                       Fail(v.mark, v.path, error);
+                     }
+                   }
+                   result[key] = ReadString(v);
+                 });
     return result;
   }
 
@@ -215,17 +216,19 @@ class YamlReader {
 
   // Reusable for each entry of a future `clusters:` list.
   void ReadKafkaSection(const Value& section, const std::string& path, ClusterConfig& cluster) {
-    static const Keys kKeys = {"servers",    "cluster_name", "labels",
-                               "client_id",  "properties",   "include_internal_topics"};
-    ForEachEntry(
-        section.node, section.mark, path, kKeys, [&](const std::string& key, const Value& value) {
-          if (key == "servers") cluster.servers = ReadServers(value);
-          if (key == "cluster_name") cluster.name = ReadString(value);
-          if (key == "labels") cluster.labels = ReadStringMap(value, /*label_names=*/true);
-          if (key == "client_id") cluster.client_id = ReadString(value);
-          if (key == "properties") cluster.properties = ReadStringMap(value, /*label_names=*/false);
-          if (key == "include_internal_topics") cluster.include_internal_topics = ReadBool(value);
-        });
+    static const Keys kKeys = {"servers",   "cluster_name", "labels",
+                               "client_id", "properties",   "include_internal_topics"};
+    ForEachEntry(section.node, section.mark, path, kKeys,
+                 [&](const std::string& key, const Value& value) {
+                   if (key == "servers") cluster.servers = ReadServers(value);
+                   if (key == "cluster_name") cluster.name = ReadString(value);
+                   if (key == "labels") cluster.labels = ReadStringMap(value, /*label_names=*/true);
+                   if (key == "client_id") cluster.client_id = ReadString(value);
+                   if (key == "properties")
+                     cluster.properties = ReadStringMap(value, /*label_names=*/false);
+                   if (key == "include_internal_topics")
+                     cluster.include_internal_topics = ReadBool(value);
+                 });
   }
 
   // A list of HOST:PORT, or one string (comma-separated, like --kafka.server).

@@ -1,6 +1,6 @@
 #pragma once
-// YAML → Config. Strict: unknown keys, wrong types and bad values are errors naming the key path, the
-// file, the line and the column.
+// YAML → Config. Strict: unknown keys, wrong types and bad values are errors naming the key path,
+// the file, the line and the column.
 
 #include <stdexcept>
 #include <string>
@@ -10,7 +10,8 @@
 namespace kpe::config {
 
 /// A configuration problem. what() is a complete message for the user, e.g.
-/// "config.yaml:12:5: collection.interval: invalid duration \"fast\" (expected e.g. 500ms, 15s, 1m)".
+/// "config.yaml:12:13: collection.interval: invalid duration \"fast\" (expected a whole number
+/// and a unit: ms, s, m or h, e.g. 500ms, 15s, 1m, 1h)".
 class ConfigError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;

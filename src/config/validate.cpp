@@ -64,8 +64,8 @@ class Checker {
 
   // Rewrites a ConfigError of NameFilter so that it starts with the origin of the bad pattern.
   NameFilter Filter(const FilterConfig& filter, const std::string& path) const {
-    for (const auto& [key, pattern] : {std::pair{".filter", &filter.filter},
-                                       std::pair{".exclude", &filter.exclude}}) {
+    for (const auto& [key, pattern] :
+         {std::pair{".filter", &filter.filter}, std::pair{".exclude", &filter.exclude}}) {
       if (const std::string error = detail::RegexError(*pattern); !error.empty()) {
         Fail(path + key, "invalid regular expression " + Quote(*pattern) + ": " + error);
       }
@@ -90,8 +90,8 @@ void CheckWeb(const Checker& check, const WebConfig& web, ValidatedConfig& out) 
                    " (must start with '/' and must not be \"/\", \"/healthz\" or \"/readyz\")");
   }
   if (web.max_connections < 1 || web.max_connections > 100000) {
-    check.Fail("web.max_connections",
-               "value " + std::to_string(web.max_connections) + " out of range (valid: 1 to 100000)");
+    check.Fail("web.max_connections", "value " + std::to_string(web.max_connections) +
+                                          " out of range (valid: 1 to 100000)");
   }
   check.InRange("web.read_timeout", web.read_timeout, Duration(100), Duration(600'000));
 }
@@ -105,13 +105,13 @@ void CheckCollection(const Checker& check, const CollectionConfig& collection) {
                    FormatDuration(collection.interval) + ")");
   }
   if (collection.max_backoff < Duration(1000)) {
-    check.Fail("collection.max_backoff",
-               "duration " + FormatDuration(collection.max_backoff) + " too short (valid: 1s or more)");
+    check.Fail("collection.max_backoff", "duration " + FormatDuration(collection.max_backoff) +
+                                             " too short (valid: 1s or more)");
   }
 }
 
-ValidatedCluster CheckCluster(const Checker& check, ClusterConfig cluster, const ClusterPaths& paths,
-                              bool demo) {
+ValidatedCluster CheckCluster(const Checker& check, ClusterConfig cluster,
+                              const ClusterPaths& paths, bool demo) {
   for (const auto& [name, value] : cluster.labels) {
     if (const std::string error = detail::LabelNameError(name); !error.empty()) {
       check.Fail(paths.kafka + ".labels." + name, error);

@@ -13,8 +13,8 @@ namespace kpe::config {
 namespace {
 
 using ::testing::HasSubstr;
-using ::testing::StartsWith;
 using testing::LoadError;
+using ::testing::StartsWith;
 
 const char* const kExample = KPE_SOURCE_DIR "/config/kafka-perf-exporter.yaml";
 
@@ -59,7 +59,8 @@ TEST(LoaderTest, shipped_example_loads_validates_and_equals_the_defaults_except_
   ASSERT_EQ(loaded.clusters.size(), 1u);
   const ClusterConfig& cluster = loaded.clusters.front();
   const ClusterConfig& default_cluster = defaults.clusters.front();
-  EXPECT_EQ(cluster.servers, std::vector<std::string>{"localhost:9092"});  // the file says: no default
+  EXPECT_EQ(cluster.servers,
+            std::vector<std::string>{"localhost:9092"});  // the file says: no default
   EXPECT_EQ(cluster.name, default_cluster.name);
   EXPECT_EQ(cluster.labels, default_cluster.labels);
   EXPECT_EQ(cluster.properties, default_cluster.properties);
@@ -110,7 +111,8 @@ demo: true
   const ClusterConfig& cluster = config.clusters.front();
   EXPECT_EQ(cluster.servers, (std::vector<std::string>{"a:9092", "b:9093"}));
   EXPECT_EQ(cluster.name, "prod");
-  EXPECT_EQ(cluster.labels, (std::map<std::string, std::string>{{"env", "production"}, {"zone", "3"}}));
+  EXPECT_EQ(cluster.labels,
+            (std::map<std::string, std::string>{{"env", "production"}, {"zone", "3"}}));
   EXPECT_EQ(cluster.client_id, "me");
   EXPECT_EQ(cluster.properties,
             (std::map<std::string, std::string>{{"security.protocol", "SSL"},
@@ -129,8 +131,7 @@ TEST(LoaderTest, servers_as_one_comma_separated_string_are_split) {
 }
 
 TEST(LoaderTest, include_internal_topics_false_is_read) {
-  const Config config =
-      LoadConfigString("kafka:\n  include_internal_topics: false\n", "test.yaml");
+  const Config config = LoadConfigString("kafka:\n  include_internal_topics: false\n", "test.yaml");
   EXPECT_FALSE(config.clusters.front().include_internal_topics);
 }
 
@@ -140,8 +141,8 @@ TEST(LoaderTest, empty_section_keeps_the_defaults) {
 }
 
 TEST(LoaderTest, records_where_each_value_was_set) {
-  const Config config = LoadConfigString("web:\n  telemetry_path: /x\nkafka:\n  servers: [a:1]\n",
-                                         "test.yaml");
+  const Config config =
+      LoadConfigString("web:\n  telemetry_path: /x\nkafka:\n  servers: [a:1]\n", "test.yaml");
   EXPECT_EQ(config.origins.at("web.telemetry_path"), "test.yaml:2:19");
   EXPECT_EQ(config.origins.at("kafka.servers[0]"), "test.yaml:4:13");
   EXPECT_EQ(config.source, "test.yaml");
@@ -268,8 +269,7 @@ TEST(LoaderErrorTest, top_level_list_is_an_error) {
 }
 
 TEST(LoaderErrorTest, top_level_scalar_is_an_error) {
-  EXPECT_EQ(LoadError("hello\n"),
-            "test.yaml:1:1: (top level): expected a mapping, got \"hello\"");
+  EXPECT_EQ(LoadError("hello\n"), "test.yaml:1:1: (top level): expected a mapping, got \"hello\"");
 }
 
 TEST(LoaderErrorTest, second_document_is_an_error) {

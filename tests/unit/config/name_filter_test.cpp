@@ -45,12 +45,16 @@ TEST(NameFilterTest, pathological_regex_on_a_long_name_gives_the_right_answer) {
 }
 
 TEST(NameFilterTest, invalid_filter_names_the_key_path_and_re2_error) {
-  EXPECT_EQ(testing::ErrorOf([] { NameFilter(FilterConfig{"a)", "^$"}, "groups"); }),
+  EXPECT_EQ(testing::ErrorOf([] {
+              NameFilter(FilterConfig{"a)", "^$"}, "groups");
+            }),
             "groups.filter: invalid regular expression \"a)\": unexpected ): a)");
 }
 
 TEST(NameFilterTest, invalid_exclude_names_its_key_path) {
-  EXPECT_THAT(testing::ErrorOf([] { NameFilter(FilterConfig{".*", "[z-a]"}, "topics"); }),
+  EXPECT_THAT(testing::ErrorOf([] {
+                NameFilter(FilterConfig{".*", "[z-a]"}, "topics");
+              }),
               ::testing::StartsWith("topics.exclude: invalid regular expression \"[z-a]\": "));
 }
 

@@ -8,8 +8,8 @@
 namespace kpe::config {
 namespace {
 
-using ::testing::HasSubstr;
 using testing::ErrorOf;
+using ::testing::HasSubstr;
 
 // A config that passes Validate(); each test breaks one thing.
 Config Valid() {
