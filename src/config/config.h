@@ -18,7 +18,8 @@ namespace kpe::config {
 
 using Duration = std::chrono::milliseconds;
 
-/// Include/exclude regex pair as written by the user (RE2 syntax, matched against the whole name).
+/// Include/exclude regex pair as written by the user (RE2 syntax, searched anywhere in the name like
+/// kafka_exporter does; anchor with ^...$ for whole names).
 struct FilterConfig {
   std::string filter = ".*";
   std::string exclude = "^$";
@@ -91,7 +92,7 @@ class NameFilter {
   NameFilter(NameFilter&&) noexcept;
   NameFilter& operator=(NameFilter&&) noexcept;
 
-  /// True when `name` matches `filter` fully and does not match `exclude` fully.
+  /// True when `filter` matches somewhere in `name` and `exclude` matches nowhere in it.
   bool Matches(const std::string& name) const;
 
  private:

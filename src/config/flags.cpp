@@ -150,19 +150,19 @@ CommandLine ParseCommandLine(int argc, const char* const* argv) {
       ->type_name("PATH")
       ->default_str("/metrics");
   app.add_option("--topic.filter", flags.topic_filter,
-                 "RE2 regex; topics whose whole name matches are exported")
+                 "RE2 regex; topics whose name it matches are exported")
       ->type_name("REGEX")
       ->default_str(".*");
   app.add_option("--topic.exclude", flags.topic_exclude,
-                 "RE2 regex; topics whose whole name matches are not exported")
+                 "RE2 regex; topics whose name it matches are not exported")
       ->type_name("REGEX")
       ->default_str("^$");
   app.add_option("--group.filter", flags.group_filter,
-                 "RE2 regex; consumer groups whose whole name matches are exported")
+                 "RE2 regex; consumer groups whose name it matches are exported")
       ->type_name("REGEX")
       ->default_str(".*");
   app.add_option("--group.exclude", flags.group_exclude,
-                 "RE2 regex; consumer groups whose whole name matches are not exported")
+                 "RE2 regex; consumer groups whose name it matches are not exported")
       ->type_name("REGEX")
       ->default_str("^$");
   app.add_option("--log.level", flags.log_level, "Log level")

@@ -31,8 +31,10 @@ NameFilter::~NameFilter() = default;
 NameFilter::NameFilter(NameFilter&&) noexcept = default;
 NameFilter& NameFilter::operator=(NameFilter&&) noexcept = default;
 
+// Unanchored search, like kafka_exporter's Go regexp.MatchString, so its users' flags select the same
+// topics and groups here; anchor with ^...$ to match whole names.
 bool NameFilter::Matches(const std::string& name) const {
-  return RE2::FullMatch(name, *include_) && !RE2::FullMatch(name, *exclude_);
+  return RE2::PartialMatch(name, *include_) && !RE2::PartialMatch(name, *exclude_);
 }
 
 }  // namespace kpe::config

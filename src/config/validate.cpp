@@ -164,6 +164,9 @@ std::shared_ptr<const ValidatedConfig> Validate(Config config) {
   CheckCollection(check, config.collection);
 
   if (config.clusters.empty()) check.Fail("kafka", "no cluster configured");
+  // No Kafka address anywhere: show the embedded demo cluster instead of failing (the README's first
+  // command); the App says so loudly at start and on the landing page.
+  if (config.clusters.size() == 1 && config.clusters.front().servers.empty()) config.demo = true;
   std::set<std::string> names;
   for (std::size_t i = 0; i < config.clusters.size(); ++i) {
     const ClusterPaths paths = PathsOf(i, config.clusters.size());

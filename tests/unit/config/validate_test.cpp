@@ -141,11 +141,14 @@ TEST(ValidateTest, max_backoff_below_one_second_is_an_error) {
             "collection.max_backoff: duration 10ms too short (valid: 1s or more)");
 }
 
-TEST(ValidateTest, no_servers_is_an_error_without_demo) {
+TEST(ValidateTest, no_servers_at_all_means_demo_mode) {
   Config config = Valid();
   config.clusters.front().servers.clear();
-  EXPECT_EQ(ValidateError(config),
-            "kafka.servers: at least one HOST:PORT is required (or run with demo: true / --demo)");
+  EXPECT_TRUE(Validate(config)->config.demo);
+}
+
+TEST(ValidateTest, servers_given_means_no_demo_mode) {
+  EXPECT_FALSE(Validate(Valid())->config.demo);
 }
 
 TEST(ValidateTest, no_servers_is_fine_in_demo_mode) {
@@ -228,7 +231,7 @@ TEST(ValidateTest, invalid_group_exclude_regex_names_its_key) {
 TEST(ValidateTest, compiled_filters_follow_the_config) {
   Config config = Valid();
   config.clusters.front().topics = {"orders.*", "orders-tmp"};
-  config.clusters.front().groups = {"g1", "^$"};
+  config.clusters.front().groups = {"^g1$", "^$"};
   const auto validated = Validate(config);
   EXPECT_TRUE(validated->clusters.front().topic_filter.Matches("orders-eu"));
   EXPECT_FALSE(validated->clusters.front().topic_filter.Matches("orders-tmp"));
