@@ -112,9 +112,17 @@ void CheckCollection(const Checker& check, const CollectionConfig& collection) {
 
 ValidatedCluster CheckCluster(const Checker& check, ClusterConfig cluster,
                               const ClusterPaths& paths, bool demo) {
+  // Labels our series carry themselves; a constant label of the same name would clash with them.
+  static const std::set<std::string> kReserved = {
+      "topic", "partition", "id", "address", "rack", "collector", "cluster_id", "version",
+      "librdkafka_version", "consumergroup", "state", "status", "broker", "client_id"};
   for (const auto& [name, value] : cluster.labels) {
     if (const std::string error = detail::LabelNameError(name); !error.empty()) {
       check.Fail(paths.kafka + ".labels." + name, error);
+    }
+    if (kReserved.count(name) != 0) {
+      check.Fail(paths.kafka + ".labels." + name,
+                 "label name " + Quote(name) + " is used by the exporter's own series; choose another");
     }
   }
   if (const auto label = cluster.labels.find("cluster"); label != cluster.labels.end()) {

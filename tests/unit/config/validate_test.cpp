@@ -141,6 +141,13 @@ TEST(ValidateTest, max_backoff_below_one_second_is_an_error) {
             "collection.max_backoff: duration 10ms too short (valid: 1s or more)");
 }
 
+TEST(ValidateTest, constant_label_clashing_with_a_series_label_is_an_error) {
+  Config config = Valid();
+  config.clusters.front().labels = {{"topic", "x"}};
+  EXPECT_EQ(ValidateError(config),
+            "kafka.labels.topic: label name \"topic\" is used by the exporter's own series; choose another");
+}
+
 TEST(ValidateTest, no_servers_at_all_means_demo_mode) {
   Config config = Valid();
   config.clusters.front().servers.clear();
