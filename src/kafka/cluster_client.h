@@ -18,7 +18,7 @@ struct ClientOptions {
   std::string client_id = "kafka-perf-exporter";
   /// Extra librdkafka properties, applied after ours (so a user can override anything).
   std::map<std::string, std::string> properties;
-  /// Deadline for each request made through this client.
+  /// Deadline for each call of FetchMetadata or FetchWatermarks as a whole (all its requests included).
   std::chrono::milliseconds timeout{10000};
   /// librdkafka statistics every this often (0: off); delivered to on_statistics.
   std::chrono::milliseconds statistics_interval{0};
@@ -35,8 +35,9 @@ struct Result {
   bool ok() const { return error.empty(); }
 };
 
-/// Owns one librdkafka handle. Thread-compatible: calls must not overlap (the collector of one cluster
-/// owns it). Destruction stops the handle's threads.
+/// Owns one librdkafka consumer-type handle (no group). Thread-compatible: calls must not overlap (the
+/// collector of one cluster owns it). Logs go to spdlog; each distinct client error is logged once as a
+/// warning. Destruction stops the handle's threads without waiting for any broker.
 class ClusterClient {
  public:
   /// Throws std::invalid_argument naming the property when librdkafka rejects a configuration value.
@@ -46,13 +47,17 @@ class ClusterClient {
   ClusterClient& operator=(const ClusterClient&) = delete;
 
   /// Brokers, all topics with their partitions (leader, replicas, ISR), cluster id and controller id.
-  /// Blocks at most about options.timeout.
+  /// Also remembers each partition's leader for FetchWatermarks. Blocks at most about options.timeout
+  /// (one Metadata request); on failure `error` is "metadata request: <librdkafka's message>".
   Result<ClusterMetadata> FetchMetadata();
 
-  /// Oldest and newest offsets of `partitions`, batched: a bounded number of ListOffsets requests per
-  /// leader broker per call, whatever the number of partitions. Partitions whose leader does not answer
-  /// get an error entry; the others still get values. Returns one entry per input, same order.
-  /// Blocks at most about options.timeout.
+  /// Oldest and newest offsets of `partitions`, batched: at most 2 ListOffsets requests per leader broker
+  /// per call (newest, oldest), whatever the number of partitions; leaders are asked in parallel (on up to
+  /// 8 short-lived threads) under one shared deadline. Leaders come from the last FetchMetadata; if a
+  /// partition is not in it, metadata is fetched first (within the same deadline). Partitions whose
+  /// leader does not answer get an error naming the leader ("newest offset from leader 2: Local: Timed
+  /// out"); the others still get values. A partition not in metadata or without leader gets an error
+  /// without a request. Returns one entry per input, same order. Blocks at most about options.timeout.
   std::vector<Watermarks> FetchWatermarks(const std::vector<PartitionRef>& partitions);
 
   /// Serves pending callbacks (statistics, errors, logs) without blocking.

@@ -9,8 +9,9 @@
 
 namespace kpe::kafka {
 
-/// Owns a mock cluster with `brokers` brokers listening on loopback ports. Thread-safe for the
-/// fault-injection calls. Destruction shuts the brokers down.
+/// Owns a mock cluster with `brokers` brokers (ids 1..brokers) listening on loopback ports; throws
+/// std::invalid_argument if brokers < 1. Thread-safe. Destruction shuts the brokers down (librdkafka's
+/// mock thread may take up to ~1 s to notice).
 class MockCluster {
  public:
   explicit MockCluster(int brokers);
@@ -29,8 +30,9 @@ class MockCluster {
   void SetBrokerUp(int32_t broker_id);
   void SetBrokerRtt(int32_t broker_id, std::chrono::milliseconds rtt);
 
-  /// Produces `count` small records to one partition and waits for their acknowledgement.
-  /// Throws std::runtime_error if they are not all acknowledged within `timeout`.
+  /// Produces `count` small records to one partition and waits for their acknowledgement, through one
+  /// producer handle kept for the cluster's lifetime. Throws std::runtime_error naming topic/partition
+  /// if a record fails or they are not all acknowledged within `timeout`. Thread-safe (serialised).
   void Produce(const std::string& topic, int32_t partition, int count,
                std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
@@ -39,8 +41,12 @@ class MockCluster {
   std::unique_ptr<Impl> impl_;
 };
 
-/// Demo mode: a 3-broker mock cluster with a handful of topics, a producer writing at a modest steady
-/// rate, and a consumer group that commits behind the producer so it lags. Threads stop on destruction.
+/// Demo mode: a 3-broker mock cluster with topics "orders" (6 partitions), "payments" (3), "clickstream"
+/// (12) and "audit-log" (1, one burst of 50 records at start, then idle); a producer thread writing
+/// ~130-190 small records/s in total; group "demo-order-processor" consuming "orders" in bursts (at most
+/// ~40 records/s, committing after each burst) so its lag grows; group "demo-analytics" consuming
+/// "clickstream" with auto-commit, keeping up. Three threads, stopped and joined on destruction.
+/// Not thread-safe, except mock()'s own guarantees.
 class DemoCluster {
  public:
   DemoCluster();

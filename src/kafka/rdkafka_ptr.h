@@ -1,0 +1,58 @@
+#pragma once
+// Internal to src/kafka/ (and its tests): owning smart pointers for librdkafka's C handles. Never include
+// this from another module: librdkafka stays behind the kafka module's plain-struct headers.
+
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+namespace kpe::kafka::rd {
+
+struct HandleDeleter {
+  // NO_CONSUMER_CLOSE: a group consumer must be closed explicitly before (rd_kafka_consumer_close);
+  // for our group-less handles it keeps destruction from waiting on a coordinator that may not answer.
+  void operator()(rd_kafka_t* rk) const { rd_kafka_destroy_flags(rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE); }
+};
+struct ConfDeleter {
+  void operator()(rd_kafka_conf_t* conf) const { rd_kafka_conf_destroy(conf); }
+};
+struct PartitionListDeleter {
+  void operator()(rd_kafka_topic_partition_list_t* list) const { rd_kafka_topic_partition_list_destroy(list); }
+};
+struct MetadataDeleter {
+  void operator()(const rd_kafka_metadata_t* metadata) const { rd_kafka_metadata_destroy(metadata); }
+};
+struct MockClusterDeleter {
+  void operator()(rd_kafka_mock_cluster_t* cluster) const { rd_kafka_mock_cluster_destroy(cluster); }
+};
+struct MemDeleter {
+  void operator()(char* ptr) const { rd_kafka_mem_free(nullptr, ptr); }
+};
+struct MessageDeleter {
+  void operator()(rd_kafka_message_t* message) const { rd_kafka_message_destroy(message); }
+};
+
+using HandlePtr = std::unique_ptr<rd_kafka_t, HandleDeleter>;
+using ConfPtr = std::unique_ptr<rd_kafka_conf_t, ConfDeleter>;
+using PartitionListPtr = std::unique_ptr<rd_kafka_topic_partition_list_t, PartitionListDeleter>;
+using MetadataPtr = std::unique_ptr<const rd_kafka_metadata_t, MetadataDeleter>;
+using MockClusterPtr = std::unique_ptr<rd_kafka_mock_cluster_t, MockClusterDeleter>;
+using StringPtr = std::unique_ptr<char, MemDeleter>;
+using MessagePtr = std::unique_ptr<rd_kafka_message_t, MessageDeleter>;
+
+/// Routes the handle's log lines to spdlog with syslog levels mapped to spdlog's (defined in
+/// cluster_client.cpp). Connection failures ("FAIL") are logged at debug: error_cb reports them.
+void RouteLogsToSpdlog(rd_kafka_conf_t* conf);
+
+/// Sets one property; throws std::invalid_argument("kafka property 'NAME': <librdkafka's message>").
+inline void SetProperty(rd_kafka_conf_t* conf, const std::string& name, const std::string& value) {
+  char error[512] = "";
+  if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), error, sizeof error) != RD_KAFKA_CONF_OK) {
+    throw std::invalid_argument("kafka property '" + name + "': " + error);
+  }
+}
+
+}  // namespace kpe::kafka::rd
