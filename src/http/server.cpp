@@ -193,9 +193,24 @@ void Listener::OpenAndListen(const tcp::endpoint& endpoint, bool dual_stack, bea
   if (ec) acceptor_.reset();
 }
 
+void ValidateOptions(const ServerOptions& options) {
+  const auto bad = [](const std::string& what) {
+    throw std::invalid_argument("http server option " + what);
+  };
+  if (options.max_connections == 0) bad("max_connections is 0: must be at least 1");
+  if (options.read_timeout.count() <= 0) {
+    bad("read_timeout is " + std::to_string(options.read_timeout.count()) + "ms: must be positive");
+  }
+  if (options.idle_timeout.count() <= 0) {
+    bad("idle_timeout is " + std::to_string(options.idle_timeout.count()) + "ms: must be positive");
+  }
+  if (options.max_header_bytes == 0) bad("max_header_bytes is 0: must be at least 1");
+}
+
 void Listener::Start() {
   std::lock_guard lock(mutex_);
   if (started_) throw std::logic_error("http::Server::Start() called twice");
+  ValidateOptions(options_);
   started_ = true;
   // What the messages call the address: as configured, or the wildcard actually tried for "".
   std::string host = options_.host;

@@ -102,10 +102,13 @@ class Server {
 
   /// Binds (reuse_address; "" host: dual-stack [::], else 0.0.0.0 when IPv6 is unavailable) and
   /// listens. Throws std::runtime_error("cannot listen on HOST:PORT: <reason>") on failure (e.g. in
-  /// use, unknown host) and std::logic_error when called twice.
+  /// use, unknown host), std::invalid_argument naming the option when an option is out of range (0
+  /// connections, limits or timeouts), and std::logic_error when called twice.
   void Start();
   /// Stops accepting (the port is released when it returns) and closes every open connection, so
-  /// that io_context::run() returns once nothing else keeps it busy. Idempotent; the destructor calls it.
+  /// that io_context::run() returns once nothing else keeps it busy. When it returns the handler is
+  /// no longer running on another thread and will not be called again, so what it uses may be
+  /// destroyed. May be called from the handler itself. Idempotent; the destructor calls it.
   void Stop();
   /// The bound port (useful with port 0). Valid after Start().
   uint16_t port() const;

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <future>
 #include <stdexcept>
 
 #include "test_harness.h"
@@ -11,6 +12,7 @@ namespace {
 
 namespace beast = testing::beast;
 namespace net = testing::net;
+using testing::kDeadline;
 using testing::LoopbackOptions;
 using testing::ServerHarness;
 using testing::StringResponse;
@@ -371,6 +373,73 @@ TEST(ServerTest, binding_an_address_not_on_this_host_throws_naming_it) {
   } catch (const std::runtime_error& e) {
     EXPECT_EQ(std::string(e.what()).rfind("cannot listen on 192.0.2.1:0: ", 0), 0u) << e.what();
   }
+}
+
+TEST(ServerTest, stop_waits_for_a_handler_running_on_another_thread) {
+  std::promise<void> entered;
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  ServerHarness harness([&entered, released](const Request&) {
+    entered.set_value();
+    released.wait_for(kDeadline);
+    return Response::Text(200, "late");
+  });
+  TestClient client(harness.port());
+  ASSERT_FALSE(client.Send("GET / HTTP/1.1\r\nHost: t\r\n\r\n"));
+  ASSERT_EQ(entered.get_future().wait_for(kDeadline), std::future_status::ready);
+
+  std::future<void> stopped = std::async(std::launch::async, [&] { harness.server().Stop(); });
+  EXPECT_EQ(stopped.wait_for(std::chrono::milliseconds(100)), std::future_status::timeout);
+  release.set_value();
+  EXPECT_EQ(stopped.wait_for(kDeadline), std::future_status::ready);
+}
+
+TEST(ServerTest, stop_called_from_a_handler_does_not_wait_for_itself) {
+  Server* server = nullptr;
+  ServerHarness harness([&server](const Request&) {
+    server->Stop();
+    return Response::Text(200, "stopping");
+  });
+  server = &harness.server();
+  TestClient client(harness.port());
+  ASSERT_FALSE(client.Send("GET / HTTP/1.1\r\nHost: t\r\n\r\n"));
+  EXPECT_TRUE(client.ReadUntilClosed().closed());
+  EXPECT_TRUE(harness.StopAndJoin());
+}
+
+std::string StartError(ServerOptions options) {
+  net::io_context io;
+  Server server(io, std::move(options), TestRouter());
+  try {
+    server.Start();
+  } catch (const std::invalid_argument& e) {
+    return e.what();
+  }
+  return "<no error>";
+}
+
+TEST(ServerTest, zero_max_connections_is_an_error_naming_the_option) {
+  ServerOptions options = LoopbackOptions();
+  options.max_connections = 0;
+  EXPECT_EQ(StartError(options), "http server option max_connections is 0: must be at least 1");
+}
+
+TEST(ServerTest, non_positive_read_timeout_is_an_error_naming_the_option) {
+  ServerOptions options = LoopbackOptions();
+  options.read_timeout = std::chrono::milliseconds(0);
+  EXPECT_EQ(StartError(options), "http server option read_timeout is 0ms: must be positive");
+}
+
+TEST(ServerTest, non_positive_idle_timeout_is_an_error_naming_the_option) {
+  ServerOptions options = LoopbackOptions();
+  options.idle_timeout = std::chrono::milliseconds(-5);
+  EXPECT_EQ(StartError(options), "http server option idle_timeout is -5ms: must be positive");
+}
+
+TEST(ServerTest, zero_max_header_bytes_is_an_error_naming_the_option) {
+  ServerOptions options = LoopbackOptions();
+  options.max_header_bytes = 0;
+  EXPECT_EQ(StartError(options), "http server option max_header_bytes is 0: must be at least 1");
 }
 
 TEST(ServerTest, start_twice_is_a_logic_error) {
