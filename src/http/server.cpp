@@ -194,9 +194,7 @@ void Listener::OpenAndListen(const tcp::endpoint& endpoint, bool dual_stack, bea
 }
 
 void ValidateOptions(const ServerOptions& options) {
-  const auto bad = [](const std::string& what) {
-    throw std::invalid_argument("http server option " + what);
-  };
+  const auto bad = [](const std::string& what) { throw std::invalid_argument("http server option " + what); };
   if (options.max_connections == 0) bad("max_connections is 0: must be at least 1");
   if (options.read_timeout.count() <= 0) {
     bad("read_timeout is " + std::to_string(options.read_timeout.count()) + "ms: must be positive");
@@ -240,8 +238,7 @@ void Listener::Start() {
     }
   }
   if (ec) {
-    throw std::runtime_error("cannot listen on " + FormatAddress(host, options_.port) + ": " +
-                             ec.message());
+    throw std::runtime_error("cannot listen on " + FormatAddress(host, options_.port) + ": " + ec.message());
   }
   port_ = acceptor_->local_endpoint().port();
   spdlog::info("http: listening on {}", FormatAddress(host, port_));
@@ -319,8 +316,7 @@ std::optional<Response> Listener::CallHandler(const Request& request) {
     spdlog::error("http: handler for {} {} threw: {}", request.method, request.path, e.what());
     response = Response::Text(500, "internal server error\n");
   } catch (...) {
-    spdlog::error("http: handler for {} {} threw a non-standard exception", request.method,
-                  request.path);
+    spdlog::error("http: handler for {} {} threw a non-standard exception", request.method, request.path);
     response = Response::Text(500, "internal server error\n");
   }
   t_handler_of = nullptr;
@@ -416,10 +412,9 @@ void Session::ReadRequest(bool first) {
 
 void Session::ReadHeader() {
   request_start_ = Clock::now();
-  bhttp::async_read_header(stream_, buffer_, *parser_,
-                           [self = shared_from_this()](beast::error_code ec, size_t /*bytes*/) {
-                             self->OnHeader(ec);
-                           });
+  bhttp::async_read_header(
+      stream_, buffer_, *parser_,
+      [self = shared_from_this()](beast::error_code ec, size_t /*bytes*/) { self->OnHeader(ec); });
 }
 
 void Session::OnHeader(beast::error_code ec) {
@@ -436,10 +431,9 @@ void Session::OnHeader(beast::error_code ec) {
 }
 
 void Session::ReadBody() {
-  bhttp::async_read(stream_, buffer_, *parser_,
-                    [self = shared_from_this()](beast::error_code ec, size_t /*bytes*/) {
-                      self->OnBody(ec);
-                    });
+  bhttp::async_read(
+      stream_, buffer_, *parser_,
+      [self = shared_from_this()](beast::error_code ec, size_t /*bytes*/) { self->OnBody(ec); });
 }
 
 void Session::OnBody(beast::error_code ec) {
@@ -454,13 +448,13 @@ void Session::OnReadError(beast::error_code ec) {
                               std::to_string(options.max_header_bytes) + " bytes\n");
   }
   if (ec == bhttp::error::body_limit) {
-    return SendError(413, "request body too large: limit is " +
-                              std::to_string(options.max_body_bytes) + " bytes\n");
+    return SendError(
+        413, "request body too large: limit is " + std::to_string(options.max_body_bytes) + " bytes\n");
   }
   // The client went away (between or in the middle of requests), timed out, or we were stopped.
-  if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message ||
-      ec == net::error::eof || ec == beast::error::timeout ||
-      ec == net::error::operation_aborted || ec.category() != bhttp::make_error_code(bhttp::error::bad_method).category()) {
+  if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message || ec == net::error::eof ||
+      ec == beast::error::timeout || ec == net::error::operation_aborted ||
+      ec.category() != bhttp::make_error_code(bhttp::error::bad_method).category()) {
     if (ec == beast::error::timeout) spdlog::debug("http: {} timed out reading a request", remote_);
     return CloseNow();
   }
@@ -489,8 +483,8 @@ void Session::HandleRequest() {
 
   std::optional<Response> response = listener_->CallHandler(request);
   if (!response) return CloseNow();  // stopped
-  Send(std::move(*response), request.method == "HEAD",
-       message.keep_alive() && !listener_->stopped(), message.version());
+  Send(std::move(*response), request.method == "HEAD", message.keep_alive() && !listener_->stopped(),
+       message.version());
 }
 
 void Session::SendError(unsigned status, std::string text) {
@@ -510,8 +504,7 @@ void Session::Send(Response response, bool head, bool keep_alive, unsigned versi
   message.set(bhttp::field::server, beast::string_view(kServerName.data(), kServerName.size()));
   message.set(bhttp::field::content_type, response.content_type);
   for (const auto& [name, value] : response.headers) message.insert(name, value);
-  const std::uint64_t size =
-      (response.shared_body ? response.shared_body->size() : 0) + response.body.size();
+  const std::uint64_t size = (response.shared_body ? response.shared_body->size() : 0) + response.body.size();
   message.content_length(size);
   message.keep_alive(keep_alive);
   if (!head) {
@@ -529,8 +522,8 @@ void Session::OnWrite(bool keep_alive, beast::error_code ec, size_t bytes) {
   if (spdlog::should_log(spdlog::level::debug)) {
     const auto micros =
         std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - request_start_).count();
-    spdlog::debug("http: {} \"{} {}\" {} {}B {}us{}", remote_, log_method_, log_target_, log_status_,
-                  bytes, micros, ec ? " write failed: " + ec.message() : std::string());
+    spdlog::debug("http: {} \"{} {}\" {} {}B {}us{}", remote_, log_method_, log_target_, log_status_, bytes,
+                  micros, ec ? " write failed: " + ec.message() : std::string());
   }
   response_.reset();
   log_method_.clear();

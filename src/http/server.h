@@ -74,7 +74,7 @@ class Router {
 };
 
 struct ServerOptions {
-  std::string host;  // "" = all interfaces (IPv6 and IPv4 where available)
+  std::string host;      // "" = all interfaces (IPv6 and IPv4 where available)
   uint16_t port = 9308;  // 0 = any free port (see Server::port())
   // Open connections at most; a connection accepted beyond it is closed at once, without an answer.
   size_t max_connections = 512;
@@ -82,8 +82,8 @@ struct ServerOptions {
   // answer is bounded by idle_timeout. A request that times out is dropped without an answer.
   std::chrono::milliseconds read_timeout{10000};
   std::chrono::milliseconds idle_timeout{60000};  // keep-alive connection with no request
-  size_t max_header_bytes = 16 * 1024;  // request line and headers; more → 431, then close
-  size_t max_body_bytes = 8 * 1024 * 1024;  // more → 413, then close
+  size_t max_header_bytes = 16 * 1024;            // request line and headers; more → 431, then close
+  size_t max_body_bytes = 8 * 1024 * 1024;        // more → 413, then close
 };
 
 /// HTTP/1.1 (and 1.0) with keep-alive and pipelining, on the given io_context, which the caller runs

@@ -17,29 +17,19 @@ TEST(RequestTest, header_returns_first_value_of_lower_case_name) {
   EXPECT_EQ(request.Header("x-a"), "1");
 }
 
-TEST(RequestTest, absent_header_is_empty) {
-  EXPECT_EQ(Request().Header("x-a"), "");
-}
+TEST(RequestTest, absent_header_is_empty) { EXPECT_EQ(Request().Header("x-a"), ""); }
 
-TEST(RequestTest, no_accept_encoding_does_not_accept_gzip) {
-  EXPECT_FALSE(Request().AcceptsGzip());
-}
+TEST(RequestTest, no_accept_encoding_does_not_accept_gzip) { EXPECT_FALSE(Request().AcceptsGzip()); }
 
-TEST(RequestTest, plain_gzip_is_accepted) {
-  EXPECT_TRUE(WithAcceptEncoding({"gzip"}).AcceptsGzip());
-}
+TEST(RequestTest, plain_gzip_is_accepted) { EXPECT_TRUE(WithAcceptEncoding({"gzip"}).AcceptsGzip()); }
 
 TEST(RequestTest, gzip_in_a_list_with_spaces_and_other_codings_is_accepted) {
   EXPECT_TRUE(WithAcceptEncoding({"deflate, br ,  gzip , zstd"}).AcceptsGzip());
 }
 
-TEST(RequestTest, gzip_is_case_insensitive) {
-  EXPECT_TRUE(WithAcceptEncoding({"GZip"}).AcceptsGzip());
-}
+TEST(RequestTest, gzip_is_case_insensitive) { EXPECT_TRUE(WithAcceptEncoding({"GZip"}).AcceptsGzip()); }
 
-TEST(RequestTest, x_gzip_is_accepted) {
-  EXPECT_TRUE(WithAcceptEncoding({"x-gzip"}).AcceptsGzip());
-}
+TEST(RequestTest, x_gzip_is_accepted) { EXPECT_TRUE(WithAcceptEncoding({"x-gzip"}).AcceptsGzip()); }
 
 TEST(RequestTest, gzip_with_q_zero_is_refused) {
   EXPECT_FALSE(WithAcceptEncoding({"gzip;q=0"}).AcceptsGzip());
@@ -53,13 +43,9 @@ TEST(RequestTest, gzip_with_positive_q_is_accepted) {
   EXPECT_TRUE(WithAcceptEncoding({"gzip;q=0.001"}).AcceptsGzip());
 }
 
-TEST(RequestTest, star_is_accepted) {
-  EXPECT_TRUE(WithAcceptEncoding({"*"}).AcceptsGzip());
-}
+TEST(RequestTest, star_is_accepted) { EXPECT_TRUE(WithAcceptEncoding({"*"}).AcceptsGzip()); }
 
-TEST(RequestTest, star_with_q_zero_is_refused) {
-  EXPECT_FALSE(WithAcceptEncoding({"*;q=0"}).AcceptsGzip());
-}
+TEST(RequestTest, star_with_q_zero_is_refused) { EXPECT_FALSE(WithAcceptEncoding({"*;q=0"}).AcceptsGzip()); }
 
 TEST(RequestTest, explicit_gzip_q_zero_wins_over_star) {
   EXPECT_FALSE(WithAcceptEncoding({"*, gzip;q=0"}).AcceptsGzip());

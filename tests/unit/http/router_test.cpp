@@ -96,8 +96,7 @@ TEST(RouterTest, handler_exception_propagates_to_the_caller) {
 TEST(RouterTest, duplicate_route_is_an_error_naming_it) {
   Router router;
   router.Add("GET", "/metrics", Answer("a"));
-  EXPECT_EQ(AddError(router, "GET", "/metrics", Answer("b")),
-            "route GET \"/metrics\": already registered");
+  EXPECT_EQ(AddError(router, "GET", "/metrics", Answer("b")), "route GET \"/metrics\": already registered");
 }
 
 TEST(RouterTest, lower_case_method_is_an_error_naming_it) {

@@ -37,12 +37,11 @@ Handler TestRouter() {
     return response;
   });
   router->Add("POST", "/echo", [](const Request& request) {
-    return Response::Text(200, request.method + " " + request.path + " ?" + request.query + " x-test=" +
-                                   request.Header("x-test") + " body=" + request.body);
+    return Response::Text(200, request.method + " " + request.path + " ?" + request.query +
+                                   " x-test=" + request.Header("x-test") + " body=" + request.body);
   });
-  router->Add("GET", "/throw", [](const Request&) -> Response {
-    throw std::runtime_error("handler exploded");
-  });
+  router->Add("GET", "/throw",
+              [](const Request&) -> Response { throw std::runtime_error("handler exploded"); });
   return [router](const Request& request) { return router->Route(request); };
 }
 
@@ -107,7 +106,8 @@ TEST(ServerTest, keep_alive_serves_two_requests_on_one_connection) {
 TEST(ServerTest, pipelined_requests_are_answered_in_order) {
   ServerHarness harness(TestRouter());
   TestClient client(harness.port());
-  ASSERT_FALSE(client.Send("GET /shared HTTP/1.1\r\nHost: t\r\n\r\nGET /metrics HTTP/1.1\r\nHost: t\r\n\r\n"));
+  ASSERT_FALSE(
+      client.Send("GET /shared HTTP/1.1\r\nHost: t\r\n\r\nGET /metrics HTTP/1.1\r\nHost: t\r\n\r\n"));
   StringResponse first;
   StringResponse second;
   ASSERT_FALSE(client.Read(first));
@@ -140,8 +140,8 @@ TEST(ServerTest, absolute_form_target_is_routed_by_its_path) {
 TEST(ServerTest, expect_100_continue_gets_interim_answer_then_body_is_read) {
   ServerHarness harness(TestRouter());
   TestClient client(harness.port());
-  ASSERT_FALSE(client.Send(
-      "POST /echo HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n"));
+  ASSERT_FALSE(
+      client.Send("POST /echo HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n"));
   StringResponse interim;
   ASSERT_FALSE(client.Read(interim));
   EXPECT_EQ(interim.result_int(), 100u);
@@ -192,8 +192,8 @@ TEST(ServerTest, declared_body_larger_than_limit_is_413_naming_the_limit_then_cl
   ServerOptions options = LoopbackOptions();
   options.max_body_bytes = 100;
   ServerHarness harness(TestRouter(), options);
-  ExpectErrorThenClose(harness.port(), "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 101\r\n\r\n",
-                       413, "limit is 100 bytes");
+  ExpectErrorThenClose(harness.port(), "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 101\r\n\r\n", 413,
+                       "limit is 100 bytes");
 }
 
 TEST(ServerTest, chunked_body_larger_than_limit_is_413_then_close) {
@@ -202,7 +202,8 @@ TEST(ServerTest, chunked_body_larger_than_limit_is_413_then_close) {
   ServerHarness harness(TestRouter(), options);
   ExpectErrorThenClose(harness.port(),
                        "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
-                       "c8\r\n" + std::string(200, 'b') + "\r\n0\r\n\r\n",
+                       "c8\r\n" +
+                           std::string(200, 'b') + "\r\n0\r\n\r\n",
                        413, "request body too large");
 }
 

@@ -19,9 +19,7 @@ TEST(TargetTest, no_query_is_empty_query) {
   EXPECT_EQ(target.query, "");
 }
 
-TEST(TargetTest, path_is_percent_decoded) {
-  EXPECT_EQ(ParseTarget("/a%20b%2Fc").path, "/a b/c");
-}
+TEST(TargetTest, path_is_percent_decoded) { EXPECT_EQ(ParseTarget("/a%20b%2Fc").path, "/a b/c"); }
 
 TEST(TargetTest, absolute_form_keeps_path_and_query) {
   const Target target = ParseTarget("HTTP://host:9308/metrics?a=1");

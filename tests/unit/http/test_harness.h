@@ -29,8 +29,7 @@ using StringResponse = bhttp::response<bhttp::string_body>;
 inline constexpr std::chrono::milliseconds kDeadline{5000};
 
 /// Polls `condition` until it holds or `deadline` passes; returns its last value.
-inline bool WaitFor(const std::function<bool()>& condition,
-                    std::chrono::milliseconds deadline = kDeadline) {
+inline bool WaitFor(const std::function<bool()>& condition, std::chrono::milliseconds deadline = kDeadline) {
   const auto end = std::chrono::steady_clock::now() + deadline;
   while (!condition()) {
     if (std::chrono::steady_clock::now() > end) return condition();
