@@ -3,8 +3,11 @@
 #include "kafka/cluster_client.h"
 
 #include <gmock/gmock.h>
+#include <librdkafka/rdkafka.h>
 #include <gtest/gtest.h>
 #include <simdjson.h>
+#include <spdlog/sinks/ringbuffer_sink.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <map>
@@ -13,6 +16,7 @@
 #include <vector>
 
 #include "kafka/mock_cluster.h"
+#include "kafka/version.h"
 #include "test_support.h"
 
 namespace kpe::kafka {
@@ -251,6 +255,36 @@ TEST(ClusterClientTest, watermarks_from_an_unreachable_bootstrap_are_errors_with
   EXPECT_THAT(watermarks[0].error, HasSubstr("not in cluster metadata"));
   EXPECT_THAT(watermarks[1].error, HasSubstr("not in cluster metadata"));
   EXPECT_LT(elapsed, milliseconds(2000));
+}
+
+TEST(ClusterClientTest, a_repeated_connection_error_is_logged_as_a_warning_once) {
+  auto sink = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(1000);
+  auto previous = spdlog::default_logger();
+  spdlog::set_default_logger(std::make_shared<spdlog::logger>("test", sink));
+  spdlog::set_level(spdlog::level::debug);
+  {
+    ClientOptions options;
+    options.servers = {"127.0.0.1:" + std::to_string(ClosedLoopbackPort())};
+    options.timeout = milliseconds(300);
+    options.properties["reconnect.backoff.ms"] = "10";
+    options.properties["reconnect.backoff.max.ms"] = "10";
+    ClusterClient client(options);
+    for (int i = 0; i < 5; ++i) EXPECT_FALSE(client.FetchMetadata().ok());
+  }
+  spdlog::set_default_logger(previous);
+  int transport_warnings = 0;
+  int transport_repeats = 0;
+  for (const auto& line : sink->last_formatted()) {
+    if (line.find("_TRANSPORT") == std::string::npos) continue;
+    if (line.find("[warning]") != std::string::npos) ++transport_warnings;
+    if (line.find("(again)") != std::string::npos) ++transport_repeats;
+  }
+  EXPECT_EQ(transport_warnings, 1);
+  EXPECT_GE(transport_repeats, 1);  // the error did repeat, at debug level
+}
+
+TEST(ClusterClientTest, librdkafka_version_is_the_linked_library_version) {
+  EXPECT_EQ(LibrdkafkaVersion(), rd_kafka_version_str());
 }
 
 TEST(ClusterClientTest, unknown_property_is_invalid_argument_naming_it) {
