@@ -241,6 +241,10 @@ void Listener::Start() {
     throw std::runtime_error("cannot listen on " + FormatAddress(host, options_.port) + ": " + ec.message());
   }
   port_ = acceptor_->local_endpoint().port();
+  if (stopped_) {  // Stop() ran on another thread before the acceptor existed
+    acceptor_.reset();
+    return;
+  }
   spdlog::info("http: listening on {}", FormatAddress(host, port_));
   Accept();
 }

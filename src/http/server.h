@@ -91,8 +91,8 @@ struct ServerOptions {
 /// connection: 400 for a malformed request or a bad target (not starting with '/', a ".." segment,
 /// NUL, bad %-escape, HTTP/1.1 without Host), 431 and 413 for the limits above. Every answer carries
 /// "Server: kafka-perf-exporter" and a Content-Length.
-/// Thread-safety: Start(), Stop() and the destructor must be called from one thread (any thread, also
-/// an io_context one); port() and connections() are thread-safe.
+/// Thread-safety: Stop(), port() and connections() are thread-safe (any thread, also an io_context
+/// one, also concurrently); Start() and the destructor must not run concurrently with each other.
 class Server {
  public:
   Server(boost::asio::io_context& io, ServerOptions options, Handler handler);

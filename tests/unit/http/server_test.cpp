@@ -443,6 +443,15 @@ TEST(ServerTest, zero_max_header_bytes_is_an_error_naming_the_option) {
   EXPECT_EQ(StartError(options), "http server option max_header_bytes is 0: must be at least 1");
 }
 
+TEST(ServerTest, start_after_stop_does_not_listen) {
+  net::io_context io;
+  Server server(io, LoopbackOptions(), TestRouter());
+  server.Stop();
+  server.Start();
+  TestClient client(server.port());
+  EXPECT_EQ(client.connect_error(), net::error::connection_refused);
+}
+
 TEST(ServerTest, start_twice_is_a_logic_error) {
   ServerHarness harness(TestRouter());
   EXPECT_THROW(harness.server().Start(), std::logic_error);
