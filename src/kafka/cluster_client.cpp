@@ -60,10 +60,10 @@ void LogCallback(const rd_kafka_t* rk, int level, const char* facility, const ch
 
 // One ListOffsets batch: the partitions one leader serves, all asking for the same logical offset.
 struct OffsetsTask {
-  int32_t leader = -1;          // -1: leader unknown to our metadata, librdkafka resolves it
-  int64_t logical_offset = 0;   // RD_KAFKA_OFFSET_END or RD_KAFKA_OFFSET_BEGINNING
-  std::vector<size_t> inputs;   // indexes into the caller's partitions
-  std::vector<int64_t> offsets;  // result per input, -1 when unknown
+  int32_t leader = -1;              // -1: leader unknown to our metadata, librdkafka resolves it
+  int64_t logical_offset = 0;       // RD_KAFKA_OFFSET_END or RD_KAFKA_OFFSET_BEGINNING
+  std::vector<size_t> inputs;       // indexes into the caller's partitions
+  std::vector<int64_t> offsets;     // result per input, -1 when unknown
   std::vector<std::string> errors;  // result per input, "" when the offset is valid
 };
 
@@ -81,7 +81,8 @@ struct ClusterClient::Impl {
   std::set<std::string> logged_errors;  // guarded by errors_mutex
 
   void OnError(int err, const char* reason) {
-    std::string message = std::string(rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err))) + ": " + reason;
+    std::string message =
+        std::string(rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err))) + ": " + reason;
     // librdkafka appends "(after 0ms in state CONNECT, 3 identical error(s) suppressed)": the same error.
     if (auto suffix = message.rfind(" (after "); suffix != std::string::npos) message.resize(suffix);
     {
@@ -157,7 +158,8 @@ Result<ClusterMetadata> ClusterClient::FetchMetadata() {
 Result<ClusterMetadata> ClusterClient::Impl::FetchMetadataUntil(Clock::time_point deadline) {
   Result<ClusterMetadata> result;
   const rd_kafka_metadata_t* raw = nullptr;
-  rd_kafka_resp_err_t err = rd_kafka_metadata(rk.get(), /*all_topics=*/1, nullptr, &raw, RemainingMs(deadline));
+  rd_kafka_resp_err_t err =
+      rd_kafka_metadata(rk.get(), /*all_topics=*/1, nullptr, &raw, RemainingMs(deadline));
   rd::MetadataPtr metadata(raw);
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     result.error = std::string("metadata request: ") + rd_kafka_err2str(err);
@@ -249,7 +251,8 @@ std::vector<Watermarks> ClusterClient::FetchWatermarks(const std::vector<Partiti
 
   std::atomic<size_t> next_task{0};
   auto worker = [&] {
-    for (size_t t = next_task++; t < tasks.size(); t = next_task++) impl.RunOffsetsTask(tasks[t], partitions, deadline);
+    for (size_t t = next_task++; t < tasks.size(); t = next_task++)
+      impl.RunOffsetsTask(tasks[t], partitions, deadline);
   };
   {
     std::vector<std::jthread> threads;
@@ -288,7 +291,8 @@ void ClusterClient::Impl::RunOffsetsTask(OffsetsTask& task, const std::vector<Pa
   }
   rd::PartitionListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(n)));
   for (size_t input : task.inputs) {
-    rd_kafka_topic_partition_list_add(list.get(), partitions[input].topic.c_str(), partitions[input].partition)
+    rd_kafka_topic_partition_list_add(list.get(), partitions[input].topic.c_str(),
+                                      partitions[input].partition)
         ->offset = task.logical_offset;
   }
   rd_kafka_resp_err_t err = rd_kafka_offsets_for_times(rk.get(), list.get(), timeout_ms);

@@ -46,7 +46,8 @@ rd::HandlePtr NewHandle(rd_kafka_type_t type, rd::ConfPtr conf, const char* what
   return rk;
 }
 
-rd::HandlePtr NewGroupConsumer(const std::string& bootstraps, const char* group, const char* topic, bool auto_commit) {
+rd::HandlePtr NewGroupConsumer(const std::string& bootstraps, const char* group, const char* topic,
+                               bool auto_commit) {
   rd::ConfPtr conf(rd_kafka_conf_new());
   rd::SetProperty(conf.get(), "bootstrap.servers", bootstraps);
   rd::SetProperty(conf.get(), "client.id", std::string(group) + "-consumer");
@@ -105,11 +106,12 @@ struct DemoCluster::Impl {
   void Produce(const char* topic, int index) {
     const std::string key = "key-" + std::to_string(index % 97);
     const std::string value = std::string(topic) + "-" + std::to_string(index);
-    rd_kafka_resp_err_t err = rd_kafka_producev(
-        producer.get(), RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(key.data(), key.size()),
-        RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-        RD_KAFKA_V_END);
-    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) spdlog::debug("demo producer: {}: {}", topic, rd_kafka_err2str(err));
+    rd_kafka_resp_err_t err =
+        rd_kafka_producev(producer.get(), RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(key.data(), key.size()),
+                          RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
+                          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
+      spdlog::debug("demo producer: {}: {}", topic, rd_kafka_err2str(err));
   }
 
   void RunProducer() {
@@ -137,7 +139,8 @@ struct DemoCluster::Impl {
       }
       if (consumed > 0) {
         rd_kafka_resp_err_t err = rd_kafka_commit(rk, nullptr, /*async=*/0);
-        if (err != RD_KAFKA_RESP_ERR_NO_ERROR) spdlog::debug("demo {}: commit: {}", kLaggingGroup, rd_kafka_err2str(err));
+        if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
+          spdlog::debug("demo {}: commit: {}", kLaggingGroup, rd_kafka_err2str(err));
       }
     }
     rd_kafka_consumer_close(rk);
@@ -163,7 +166,8 @@ DemoCluster::DemoCluster() : impl_(std::make_unique<Impl>()) {
   rd::RouteLogsToSpdlog(conf.get());
   impl.producer = NewHandle(RD_KAFKA_PRODUCER, std::move(conf), "producer");
   impl.lagging_consumer = NewGroupConsumer(bootstraps, kLaggingGroup, kLaggingTopic, /*auto_commit=*/false);
-  impl.keeping_up_consumer = NewGroupConsumer(bootstraps, kKeepingUpGroup, kKeepingUpTopic, /*auto_commit=*/true);
+  impl.keeping_up_consumer =
+      NewGroupConsumer(bootstraps, kKeepingUpGroup, kKeepingUpTopic, /*auto_commit=*/true);
 
   impl.threads.emplace_back([&impl] { impl.RunProducer(); });
   impl.threads.emplace_back([&impl] { impl.RunLaggingConsumer(); });

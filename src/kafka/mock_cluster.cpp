@@ -36,7 +36,8 @@ struct MockCluster::Impl {
 };
 
 MockCluster::MockCluster(int brokers) : impl_(std::make_unique<Impl>()) {
-  if (brokers < 1) throw std::invalid_argument("mock cluster: broker count must be >= 1, got " + std::to_string(brokers));
+  if (brokers < 1)
+    throw std::invalid_argument("mock cluster: broker count must be >= 1, got " + std::to_string(brokers));
   impl_->brokers = brokers;
   rd::ConfPtr conf(rd_kafka_conf_new());
   // The owner handle never talks to a cluster; this keeps it from warning about it.
@@ -58,8 +59,9 @@ std::string MockCluster::Bootstraps() const { return impl_->bootstraps; }
 int MockCluster::BrokerCount() const { return impl_->brokers; }
 
 void MockCluster::CreateTopic(const std::string& topic, int partitions, int replication_factor) {
-  ThrowIfError(rd_kafka_mock_topic_create(impl_->cluster.get(), topic.c_str(), partitions, replication_factor),
-               "mock cluster: create topic '" + topic + "'");
+  ThrowIfError(
+      rd_kafka_mock_topic_create(impl_->cluster.get(), topic.c_str(), partitions, replication_factor),
+      "mock cluster: create topic '" + topic + "'");
 }
 
 void MockCluster::SetPartitionLeader(const std::string& topic, int32_t partition, int32_t broker_id) {
@@ -82,7 +84,8 @@ void MockCluster::SetBrokerRtt(int32_t broker_id, std::chrono::milliseconds rtt)
                "mock cluster: set rtt of broker " + std::to_string(broker_id));
 }
 
-void MockCluster::Produce(const std::string& topic, int32_t partition, int count, std::chrono::milliseconds timeout) {
+void MockCluster::Produce(const std::string& topic, int32_t partition, int count,
+                          std::chrono::milliseconds timeout) {
   std::lock_guard lock(impl_->producer_mutex);
   if (!impl_->producer) {
     rd::ConfPtr conf(rd_kafka_conf_new());
@@ -119,8 +122,8 @@ void MockCluster::Produce(const std::string& topic, int32_t partition, int count
     const std::string value = "record-" + std::to_string(i);
     rd_kafka_resp_err_t err = rd_kafka_producev(
         rk, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(partition),
-        RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-        RD_KAFKA_V_OPAQUE(&counter), RD_KAFKA_V_END);
+        RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
+        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(&counter), RD_KAFKA_V_END);
     if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
       rd_kafka_poll(rk, 100);
       --i;
@@ -138,8 +141,8 @@ void MockCluster::Produce(const std::string& topic, int32_t partition, int count
                              " records acknowledged within " + std::to_string(timeout.count()) + " ms");
   }
   if (counter.failed > 0) {
-    throw std::runtime_error(where + ": " + std::to_string(counter.failed.load()) + " of " + std::to_string(count) +
-                             " records failed: " + counter.first_error);
+    throw std::runtime_error(where + ": " + std::to_string(counter.failed.load()) + " of " +
+                             std::to_string(count) + " records failed: " + counter.first_error);
   }
 }
 

@@ -3,8 +3,8 @@
 #include "kafka/cluster_client.h"
 
 #include <gmock/gmock.h>
-#include <librdkafka/rdkafka.h>
 #include <gtest/gtest.h>
+#include <librdkafka/rdkafka.h>
 #include <simdjson.h>
 #include <spdlog/sinks/ringbuffer_sink.h>
 #include <spdlog/spdlog.h>
@@ -24,9 +24,9 @@ namespace {
 
 using std::chrono::milliseconds;
 using testing::ClosedLoopbackPort;
-using testing::PollUntil;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using testing::PollUntil;
 using Clock = std::chrono::steady_clock;
 
 ClientOptions OptionsFor(const MockCluster& mock, milliseconds timeout = milliseconds(5000)) {
@@ -304,8 +304,8 @@ TEST(ClusterClientTest, invalid_property_value_is_invalid_argument_naming_the_pr
   ClientOptions options;
   options.servers = {"127.0.0.1:9092"};
   options.properties["socket.timeout.ms"] = "soon";
-  EXPECT_THAT([&] { ClusterClient client(options); },
-              ::testing::ThrowsMessage<std::invalid_argument>(HasSubstr("kafka property 'socket.timeout.ms': ")));
+  EXPECT_THAT([&] { ClusterClient client(options); }, ::testing::ThrowsMessage<std::invalid_argument>(
+                                                          HasSubstr("kafka property 'socket.timeout.ms': ")));
 }
 
 TEST(ClusterClientTest, no_bootstrap_server_is_invalid_argument) {
@@ -361,7 +361,8 @@ std::map<int64_t, int64_t> FreshListOffsetsCounts(ClusterClient& client, Statist
   return stats.ListOffsetsByBroker();
 }
 
-TEST(ClusterClientTest, watermarks_cost_at_most_two_list_offsets_requests_per_broker_whatever_the_partition_count) {
+TEST(ClusterClientTest,
+     watermarks_cost_at_most_two_list_offsets_requests_per_broker_whatever_the_partition_count) {
   MockCluster mock(3);
   mock.CreateTopic("many", 60, 3);
   mock.CreateTopic("few", 3, 3);

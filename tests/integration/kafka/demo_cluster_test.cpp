@@ -1,7 +1,5 @@
 // DemoCluster: a running workload on the mock, checked from the outside like the exporter would.
 
-#include "kafka/mock_cluster.h"
-
 #include <gtest/gtest.h>
 #include <librdkafka/rdkafka.h>
 
@@ -11,6 +9,7 @@
 #include <vector>
 
 #include "kafka/cluster_client.h"
+#include "kafka/mock_cluster.h"
 #include "kafka/rdkafka_ptr.h"
 #include "test_support.h"
 
@@ -21,8 +20,8 @@ using std::chrono::milliseconds;
 using testing::PollUntil;
 
 // Committed offsets of `group` for partitions 0..count-1 of `topic` (-1: none), read with OffsetFetch.
-std::vector<int64_t> Committed(const std::string& bootstraps, const std::string& group, const std::string& topic,
-                               int count) {
+std::vector<int64_t> Committed(const std::string& bootstraps, const std::string& group,
+                               const std::string& topic, int count) {
   rd::ConfPtr conf(rd_kafka_conf_new());
   rd::SetProperty(conf.get(), "bootstrap.servers", bootstraps);
   rd::SetProperty(conf.get(), "group.id", group);
@@ -103,9 +102,9 @@ TEST_F(DemoClusterTest, order_processor_group_commits_offsets_but_lags_behind_th
 }
 
 TEST_F(DemoClusterTest, analytics_group_commits_offsets_of_clickstream) {
-  EXPECT_TRUE(PollUntil(
-      [&] { return Sum(Committed(demo_->Bootstraps(), "demo-analytics", "clickstream", 12)) > 0; },
-      milliseconds(20000), milliseconds(500)));
+  EXPECT_TRUE(
+      PollUntil([&] { return Sum(Committed(demo_->Bootstraps(), "demo-analytics", "clickstream", 12)) > 0; },
+                milliseconds(20000), milliseconds(500)));
 }
 
 }  // namespace

@@ -21,18 +21,21 @@ using ::testing::ThrowsMessage;
 TEST(MockClusterTest, bootstraps_list_one_loopback_address_per_broker) {
   MockCluster mock(3);
   EXPECT_EQ(mock.BrokerCount(), 3);
-  EXPECT_THAT(mock.Bootstraps(), MatchesRegex("127\\.0\\.0\\.1:[0-9]+,127\\.0\\.0\\.1:[0-9]+,127\\.0\\.0\\.1:[0-9]+"));
+  EXPECT_THAT(mock.Bootstraps(),
+              MatchesRegex("127\\.0\\.0\\.1:[0-9]+,127\\.0\\.0\\.1:[0-9]+,127\\.0\\.0\\.1:[0-9]+"));
 }
 
 TEST(MockClusterTest, zero_brokers_is_invalid_argument_naming_the_count) {
-  EXPECT_THAT([] { MockCluster mock(0); }, ThrowsMessage<std::invalid_argument>(HasSubstr("broker count must be >= 1, got 0")));
+  EXPECT_THAT([] { MockCluster mock(0); },
+              ThrowsMessage<std::invalid_argument>(HasSubstr("broker count must be >= 1, got 0")));
 }
 
 TEST(MockClusterTest, creating_an_existing_topic_throws_naming_the_topic_and_the_reason) {
   MockCluster mock(1);
   mock.CreateTopic("twice", 1, 1);
-  EXPECT_THAT([&] { mock.CreateTopic("twice", 1, 1); },
-              ThrowsMessage<std::runtime_error>(HasSubstr("create topic 'twice': Broker: Topic already exists")));
+  EXPECT_THAT(
+      [&] { mock.CreateTopic("twice", 1, 1); },
+      ThrowsMessage<std::runtime_error>(HasSubstr("create topic 'twice': Broker: Topic already exists")));
 }
 
 TEST(MockClusterTest, setting_the_leader_of_a_missing_partition_throws_naming_the_partition) {
@@ -44,7 +47,8 @@ TEST(MockClusterTest, setting_the_leader_of_a_missing_partition_throws_naming_th
 
 TEST(MockClusterTest, setting_an_unknown_broker_down_throws_naming_the_broker) {
   MockCluster mock(1);
-  EXPECT_THAT([&] { mock.SetBrokerDown(42); }, ThrowsMessage<std::runtime_error>(HasSubstr("set broker 42 down: ")));
+  EXPECT_THAT([&] { mock.SetBrokerDown(42); },
+              ThrowsMessage<std::runtime_error>(HasSubstr("set broker 42 down: ")));
 }
 
 TEST(MockClusterTest, produce_to_a_missing_partition_throws_naming_it) {
@@ -60,7 +64,8 @@ TEST(MockClusterTest, produce_to_a_down_leader_throws_when_not_acknowledged_in_t
   mock.Produce("t", 0, 1);  // the producer now knows the leader
   mock.SetBrokerDown(1);
   EXPECT_THAT([&] { mock.Produce("t", 0, 3, milliseconds(500)); },
-              ThrowsMessage<std::runtime_error>(HasSubstr("produce to t/0: 0 of 3 records acknowledged within 500 ms")));
+              ThrowsMessage<std::runtime_error>(
+                  HasSubstr("produce to t/0: 0 of 3 records acknowledged within 500 ms")));
 }
 
 TEST(MockClusterTest, broker_rtt_delays_its_answers) {
