@@ -169,6 +169,10 @@ std::shared_ptr<const ValidatedConfig> Validate(Config config) {
   CheckWeb(check, config.web, *out);
   check.OneOf("log.level", config.log.level, {"trace", "debug", "info", "warn", "error", "off"});
   check.OneOf("log.format", config.log.format, {"text", "json"});
+  // A timeout left at its default follows a shorter interval (e.g. --collection.interval=5s alone).
+  if (config.origins.count("collection.timeout") == 0 && config.collection.timeout > config.collection.interval) {
+    config.collection.timeout = config.collection.interval;
+  }
   CheckCollection(check, config.collection);
 
   if (config.clusters.empty()) check.Fail("kafka", "no cluster configured");

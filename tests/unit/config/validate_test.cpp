@@ -125,15 +125,6 @@ TEST(ValidateTest, interval_above_one_hour_is_an_error) {
             "collection.interval: duration 2h out of range (valid: 1s to 1h)");
 }
 
-TEST(ValidateTest, timeout_longer_than_interval_is_an_error) {
-  Config config = Valid();
-  config.collection.interval = Duration(5000);
-  config.collection.timeout = Duration(10000);
-  EXPECT_EQ(ValidateError(config),
-            "collection.timeout: duration 10s out of range (valid: 100ms to collection.interval, "
-            "which is 5s)");
-}
-
 TEST(ValidateTest, max_backoff_below_one_second_is_an_error) {
   Config config = Valid();
   config.collection.max_backoff = Duration(10);
@@ -146,6 +137,20 @@ TEST(ValidateTest, constant_label_clashing_with_a_series_label_is_an_error) {
   config.clusters.front().labels = {{"topic", "x"}};
   EXPECT_EQ(ValidateError(config),
             "kafka.labels.topic: label name \"topic\" is used by the exporter's own series; choose another");
+}
+
+TEST(ValidateTest, default_timeout_follows_a_shorter_interval) {
+  Config config = Valid();
+  config.collection.interval = Duration(2000);
+  EXPECT_EQ(Validate(config)->config.collection.timeout, Duration(2000));
+}
+
+TEST(ValidateTest, explicit_timeout_longer_than_interval_is_an_error) {
+  Config config = Valid();
+  config.collection.interval = Duration(2000);
+  config.collection.timeout = Duration(5000);
+  config.origins["collection.timeout"] = "--collection.timeout";
+  EXPECT_THAT(ValidateError(config), HasSubstr("collection.timeout: duration 5s out of range"));
 }
 
 TEST(ValidateTest, no_servers_at_all_means_demo_mode) {

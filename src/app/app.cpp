@@ -1,0 +1,201 @@
+#include "app/app.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <csignal>
+#include <mutex>
+#include <optional>
+
+#include "app/landing_page.h"
+#include "build_info.h"
+#include "collect/cluster_collector.h"
+#include "http/server.h"
+#include "kafka/mock_cluster.h"
+#include "kafka/version.h"
+#include "metrics/exposition.h"
+#include "metrics/process_stats.h"
+#include "util/gzip.h"
+
+namespace kpe::app {
+
+namespace {
+
+constexpr const char* kExpositionContentType = "text/plain; version=0.0.4; charset=utf-8";
+
+std::string DisplayAddress(const config::ValidatedConfig& config, uint16_t port) {
+  const std::string host = config.listen_host.empty() ? "localhost" : config.listen_host;
+  const bool v6 = host.find(':') != std::string::npos;
+  return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
+}  // namespace
+
+struct App::Impl {
+  explicit Impl(std::shared_ptr<const config::ValidatedConfig> validated)
+      : config(std::move(validated)),
+        work(boost::asio::make_work_guard(io)),
+        signals(io, SIGINT, SIGTERM) {
+    build.version = kVersion;
+    build.librdkafka_version = kafka::LibrdkafkaVersion();
+  }
+
+  std::shared_ptr<const config::ValidatedConfig> config;
+  metrics::BuildInfo build;
+  std::unique_ptr<kafka::DemoCluster> demo;
+
+  boost::asio::io_context io;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work;
+  boost::asio::signal_set signals;
+  std::unique_ptr<http::Server> server;
+  std::vector<std::unique_ptr<collect::ClusterCollector>> collectors;
+
+  // What scrapes are served from. Replaced whole on every publish; readers copy the pointers.
+  std::mutex mutex;
+  metrics::SnapshotList snapshots;                      // guarded by mutex; one slot per cluster
+  std::shared_ptr<const metrics::Exposition> rendered;  // guarded by mutex
+  uint64_t published = 0;                               // guarded by mutex
+  uint64_t rendered_version = 0;                        // guarded by mutex
+
+  void Publish(size_t index, collect::SnapshotPtr snapshot) {
+    metrics::SnapshotList copy;
+    uint64_t version = 0;
+    {
+      std::lock_guard lock(mutex);
+      snapshots[index] = std::move(snapshot);
+      version = ++published;
+      copy = snapshots;
+    }
+    // Rendered on the collector's thread, once per new snapshot, never on a scrape.
+    auto exposition = metrics::RenderExposition(copy);
+    std::lock_guard lock(mutex);
+    if (version > rendered_version) {  // two clusters may publish at once: keep the newest
+      rendered = std::move(exposition);
+      rendered_version = version;
+    }
+  }
+
+  std::pair<metrics::SnapshotList, std::shared_ptr<const metrics::Exposition>> Current() {
+    std::lock_guard lock(mutex);
+    return {snapshots, rendered};
+  }
+
+  http::Response ServeMetrics(const http::Request& request) {
+    auto [list, exposition] = Current();
+    const std::string tail =
+        metrics::RenderVolatile(list, state::WallClock::now(), metrics::ReadProcessStats(), build);
+    http::Response response;
+    response.content_type = kExpositionContentType;
+    response.headers.emplace_back("Vary", "Accept-Encoding");
+    if (request.AcceptsGzip()) {
+      // Two gzip members back to back: a valid gzip stream (RFC 1952 §2.2), the big one made once.
+      response.headers.emplace_back("Content-Encoding", "gzip");
+      response.shared_body = std::shared_ptr<const std::string>(exposition, &exposition->gzip);
+      response.body = util::GzipCompress(tail);
+    } else {
+      response.shared_body = std::shared_ptr<const std::string>(exposition, &exposition->text);
+      response.body = tail;
+    }
+    return response;
+  }
+
+  bool Ready() {
+    std::lock_guard lock(mutex);
+    for (const auto& snapshot : snapshots) {
+      if (!snapshot->ever_up) return false;
+    }
+    return true;
+  }
+
+  http::Router MakeRouter() {
+    http::Router router;
+    router.Add("GET", config->config.web.telemetry_path,
+               [this](const http::Request& r) { return ServeMetrics(r); });
+    router.Add("GET", "/healthz", [](const http::Request&) { return http::Response::Text(200, "ok\n"); });
+    router.Add("GET", "/readyz", [this](const http::Request&) {
+      return Ready() ? http::Response::Text(200, "ready\n")
+                     : http::Response::Text(503, "not ready: no successful collection yet\n");
+    });
+    router.Add("GET", "/", [this](const http::Request&) {
+      http::Response response;
+      response.content_type = "text/html; charset=utf-8";
+      response.body = RenderLandingPage(config->config, build, Current().first);
+      return response;
+    });
+    return router;
+  }
+
+  void Shutdown() {
+    if (server) server->Stop();
+    signals.cancel();
+    work.reset();
+  }
+};
+
+App::App(std::shared_ptr<const config::ValidatedConfig> config)
+    : impl_(std::make_unique<Impl>(std::move(config))) {}
+
+App::~App() = default;
+
+int App::Run() {
+  Impl& s = *impl_;
+  const auto& cfg = s.config->config;
+
+  if (cfg.demo) {
+    spdlog::warn("demo mode: watching an embedded mock Kafka cluster with a demo workload, not a real one "
+                 "(give --kafka.server to watch yours)");
+    s.demo = std::make_unique<kafka::DemoCluster>();
+  }
+
+  s.snapshots.resize(s.config->clusters.size());
+  for (size_t i = 0; i < s.config->clusters.size(); ++i) {
+    const auto& cluster = s.config->clusters[i];
+    config::ClusterConfig cluster_config = cluster.config;
+    if (s.demo) cluster_config.servers = {s.demo->Bootstraps()};
+    // Until the first cycle ends, serve kafka_up 0 for this cluster rather than nothing.
+    auto initial = std::make_shared<state::ClusterSnapshot>();
+    initial->cluster = cluster_config.name;
+    initial->labels = cluster_config.labels;
+    s.Publish(i, std::move(initial));
+    s.collectors.push_back(std::make_unique<collect::ClusterCollector>(
+        cluster_config, cluster.topic_filter, cfg.collection,
+        [&s, i](collect::SnapshotPtr snapshot) { s.Publish(i, std::move(snapshot)); }));
+  }
+
+  http::ServerOptions options;
+  options.host = s.config->listen_host;
+  options.port = s.config->listen_port;
+  options.max_connections = static_cast<size_t>(cfg.web.max_connections);
+  options.read_timeout = cfg.web.read_timeout;
+  auto router = std::make_shared<http::Router>(s.MakeRouter());
+  s.server = std::make_unique<http::Server>(
+      s.io, options, [router](const http::Request& request) { return router->Route(request); });
+  s.server->Start();
+  spdlog::info("kafka-perf-exporter {} (librdkafka {}) serving on http://{}/ (metrics at {})", s.build.version,
+               s.build.librdkafka_version, DisplayAddress(*s.config, s.server->port()), cfg.web.telemetry_path);
+
+  s.signals.async_wait([&s](const boost::system::error_code& error, int signal) {
+    if (error) return;
+    spdlog::info("received signal {}, shutting down", signal);
+    s.Shutdown();
+  });
+  for (auto& collector : s.collectors) collector->Start();
+
+  s.io.run();
+
+  for (auto& collector : s.collectors) collector->Stop();
+  s.collectors.clear();
+  s.demo.reset();
+  spdlog::info("stopped");
+  return 0;
+}
+
+void App::Stop() {
+  Impl& s = *impl_;
+  boost::asio::post(s.io, [&s] { s.Shutdown(); });
+}
+
+}  // namespace kpe::app

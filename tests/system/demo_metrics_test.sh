@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The real binary in demo mode, scraped over HTTP: endpoints, status codes, gzip, and the exposition
+# checked by Prometheus's own promtool.
+set -euo pipefail
+EXPORTER=$1
+source "$(dirname "$0")/lib.sh"
+command -v promtool >/dev/null || fail "promtool not installed (Debian package prometheus)"
+
+start_exporter demo --demo --collection.interval=1s --kafka.labels=env=ci
+
+wait_for "/readyz to answer 200" 60 curl -sf "$KPE_URL/readyz"
+curl -sf "$KPE_URL/healthz" | grep -q ok || fail "/healthz"
+
+# Offsets keep moving in the demo: wait for a scrape where the producer's data is visible.
+wait_for "demo offsets > 0" 30 bash -c "curl -sf '$KPE_URL/metrics' | grep -E '^kafka_topic_partition_current_offset\{.*topic=\"orders\"' | grep -vqE ' 0$'"
+
+body="$KPE_TMP/metrics.txt"
+curl -sf "$KPE_URL/metrics" -o "$body" || fail "GET /metrics"
+promtool check metrics <"$body" || fail "promtool check metrics rejected the exposition"
+
+for metric in kafka_brokers kafka_broker_info kafka_topic_partitions kafka_topic_partition_current_offset \
+  kafka_topic_partition_oldest_offset kafka_topic_partition_leader kafka_topic_partition_replicas \
+  kafka_topic_partition_in_sync_replica kafka_topic_partition_leader_is_preferred \
+  kafka_topic_partition_under_replicated_partition kafka_up kafka_topic_partition_offline \
+  kafka_perf_exporter_collector_success kafka_perf_exporter_collector_duration_seconds \
+  kafka_perf_exporter_data_age_seconds kafka_perf_exporter_build_info process_cpu_seconds_total \
+  process_resident_memory_bytes process_open_fds process_start_time_seconds; do
+  grep -qE "^${metric}(\{| )" "$body" || fail "metric $metric missing from /metrics"
+done
+grep -qE '^kafka_brokers\{[^}]*cluster="default"[^}]*env="ci"[^}]*\} 3$' "$body" || fail "kafka_brokers should be 3 with labels cluster and env"
+grep -qE '^kafka_up\{[^}]*\} 1$' "$body" || fail "kafka_up should be 1"
+
+# gzip: the body is two gzip members; Python's gzip (like Go's, which Prometheus uses) reads them all.
+curl -sf -H 'Accept-Encoding: gzip' "$KPE_URL/metrics" -o "$KPE_TMP/metrics.gz" || fail "gzip GET"
+python3 -c 'import gzip,sys; sys.stdout.write(gzip.decompress(open(sys.argv[1],"rb").read()).decode())' \
+  "$KPE_TMP/metrics.gz" >"$KPE_TMP/unzipped.txt" || fail "gzip body does not decompress"
+promtool check metrics <"$KPE_TMP/unzipped.txt" || fail "promtool rejected the gunzipped exposition"
+grep -q '^process_open_fds' "$KPE_TMP/unzipped.txt" || fail "gzip body lacks the per-scrape tail"
+
+code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
+[[ $(code "$KPE_URL/nope") == 404 ]] || fail "unknown path should be 404"
+[[ $(code -X POST "$KPE_URL/metrics") == 405 ]] || fail "POST /metrics should be 405"
+curl -sf "$KPE_URL/" | grep -q 'href="/metrics"' || fail "landing page should link /metrics"
+
+echo "demo_metrics: all checks passed"
