@@ -46,7 +46,7 @@
 #include <span>
 #include <string_view>
 
-#include "state/snapshot.h"
+#include "state/wall_clock.h"
 
 namespace kpe::state {
 

@@ -35,7 +35,7 @@
 #include <optional>
 #include <vector>
 
-#include "state/snapshot.h"
+#include "state/wall_clock.h"
 
 namespace kpe::state {
 

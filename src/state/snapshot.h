@@ -6,12 +6,14 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
-namespace kpe::state {
+#include "state/group_status.h"
+#include "state/wall_clock.h"
 
-using WallClock = std::chrono::system_clock;
+namespace kpe::state {
 
 struct Broker {
   int32_t id = -1;
@@ -55,6 +57,66 @@ struct CollectorStatus {
   std::string last_error;                // "" after a success
 };
 
+/// One partition a consumer group has committed an offset for.
+struct GroupPartition {
+  std::string topic;
+  int32_t partition = 0;
+  int64_t committed_offset = 0;
+  /// newest − committed, never negative; absent when the partition's newest offset is unknown.
+  std::optional<int64_t> lag;
+  /// How long ago the committed offset was the newest offset (see OffsetHistory for accuracy).
+  std::optional<double> lag_seconds;
+  /// Time since the committed offset last moved, as observed by polling (a lower bound when it did
+  /// not move within the status window).
+  std::optional<double> last_commit_age_seconds;
+  PartitionStatus status = PartitionStatus::kUnknown;
+};
+
+/// Per group and topic: sums and counts derived from the partitions above.
+struct GroupTopic {
+  std::string topic;
+  int64_t committed_sum = 0;
+  int64_t lag_sum = 0;  // over partitions whose lag is known
+  /// Partitions of the topic (assigned to the group or with commits of the group on the topic) that
+  /// have no committed offset: they get no lag series (see README, "Consumer lag").
+  int32_t uncommitted_partitions = 0;
+  /// Committed offsets advanced per second since the previous observation (consumption rate);
+  /// absent on the first observation or after a rewind.
+  std::optional<double> commit_rate;
+};
+
+struct GroupMemberInfo {
+  std::string member_id;
+  std::string client_id;
+  std::string host;
+  int32_t assigned_partitions = 0;
+};
+
+struct ConsumerGroup {
+  std::string id;
+  /// As the broker reports it: Stable, Empty, PreparingRebalance, CompletingRebalance, Dead, or
+  /// Unknown when it cannot be described (e.g. the broker lacks DescribeGroups).
+  std::string state = "Unknown";
+  std::string assignor;
+  /// False when members could not be described; members is then empty and means nothing.
+  bool described = false;
+  std::vector<GroupMemberInfo> members;      // sorted by member_id
+  std::vector<GroupPartition> partitions;    // sorted by (topic, partition)
+  std::vector<GroupTopic> topics;            // sorted by topic
+  GroupStatus status = GroupStatus::kUnknown;
+  std::string error;  // why describing or reading offsets failed, "" when neither did
+};
+
+/// How the group list was obtained.
+struct GroupDiscovery {
+  /// "list": ListConsumerGroups answered; "static": the broker refused and the groups named in
+  /// config are used; "none": not run yet.
+  std::string mode = "none";
+  /// Why ListConsumerGroups was refused ("" when it was not): "unsupported", "authorization", "error".
+  std::string refusal;
+  std::string refusal_error;  // the broker's message
+};
+
 struct ClusterSnapshot {
   /// Value of the `cluster` label.
   std::string cluster;
@@ -70,6 +132,9 @@ struct ClusterSnapshot {
 
   std::vector<Broker> brokers;  // sorted by id
   std::vector<Topic> topics;    // sorted by name; only topics that passed the filters
+
+  std::vector<ConsumerGroup> groups;  // sorted by id; only groups that passed the filters
+  GroupDiscovery group_discovery;
 
   std::vector<CollectorStatus> collectors;
   /// When the cycle that produced this snapshot ended.
