@@ -39,6 +39,9 @@ struct ClusterConfig {
   std::string client_id = "kafka-perf-exporter";
   FilterConfig topics;
   FilterConfig groups;
+  /// Consumer groups to watch when the brokers refuse to list groups (no ListGroups support, or the
+  /// principal lacks Describe on the cluster). Used as named, without the group filters.
+  std::vector<std::string> static_groups;
   /// Export __consumer_offsets, __transaction_state and other topics starting with "__".
   bool include_internal_topics = false;
 };

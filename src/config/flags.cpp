@@ -35,6 +35,7 @@ struct Flags {
   std::string topic_exclude;
   std::string group_filter;
   std::string group_exclude;
+  std::vector<std::string> static_groups;
   std::vector<std::string> labels;
   std::string log_level;
   std::string log_format;
@@ -98,6 +99,10 @@ void Apply(const CLI::App& app, const Flags& flags, Config& config) {
     for (std::size_t i = 0; i < cluster.servers.size(); ++i) {
       config.origins["kafka.servers[" + std::to_string(i) + "]"] = "--kafka.server";
     }
+  }
+  if (given("--group.static")) {
+    cluster.static_groups = flags.static_groups;
+    config.origins["groups.static"] = "--group.static";
   }
   if (given("--kafka.labels")) {
     cluster.labels.clear();
@@ -165,6 +170,10 @@ CommandLine ParseCommandLine(int argc, const char* const* argv) {
                  "RE2 regex; consumer groups whose name it matches are not exported")
       ->type_name("REGEX")
       ->default_str("^$");
+  app.add_option("--group.static", flags.static_groups,
+                 "Consumer group to watch when the brokers refuse to list groups (repeatable)")
+      ->type_name("GROUP")
+      ->delimiter(',');
   app.add_option("--log.level", flags.log_level, "Log level")
       ->type_name("LEVEL")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))

@@ -75,7 +75,7 @@ class YamlReader {
       if (key == "collection") ReadCollection(value);
       if (key == "kafka") ReadKafkaSection(value, "kafka", cluster);
       if (key == "topics") ReadFilterSection(value, "topics", cluster.topics);
-      if (key == "groups") ReadFilterSection(value, "groups", cluster.groups);
+      if (key == "groups") ReadGroupsSection(value, "groups", cluster);
       if (key == "demo") config_.demo = ReadBool(value);
     });
   }
@@ -267,6 +267,31 @@ class YamlReader {
                    if (key == "filter") filter.filter = ReadRegex(value);
                    if (key == "exclude") filter.exclude = ReadRegex(value);
                  });
+  }
+
+  void ReadGroupsSection(const Value& section, const std::string& path, ClusterConfig& cluster) {
+    static const Keys kKeys = {"filter", "exclude", "static"};
+    ForEachEntry(section.node, section.mark, path, kKeys,
+                 [&](const std::string& key, const Value& value) {
+                   if (key == "filter") cluster.groups.filter = ReadRegex(value);
+                   if (key == "exclude") cluster.groups.exclude = ReadRegex(value);
+                   if (key == "static") cluster.static_groups = ReadStringList(value);
+                 });
+  }
+
+  std::vector<std::string> ReadStringList(const Value& value) {
+    std::vector<std::string> items;
+    if (value.node.IsNull()) return items;
+    if (!value.node.IsSequence()) {
+      Fail(value.mark, value.path, "expected a list of strings, got " + Describe(value.node));
+    }
+    for (std::size_t i = 0; i < value.node.size(); ++i) {
+      const YAML::Node item = value.node[i];
+      const YAML::Mark mark = item.Mark().is_null() ? value.mark : item.Mark();
+      items.push_back(ReadString(Value{item, mark, value.path + "[" + std::to_string(i) + "]"}));
+    }
+    config_.origins[value.path] = Where(value.mark);
+    return items;
   }
 
   static std::string Trim(const std::string& text) {

@@ -255,3 +255,15 @@ TEST(FlagsTest, version_exits_0_printing_name_and_version) {
 
 }  // namespace
 }  // namespace kpe::config
+
+namespace kpe::config {
+namespace {
+
+TEST(FlagsTest, group_static_is_repeatable_and_comma_separated) {
+  const CommandLine result = Parse({"--group.static=a,b", "--group.static", "c"});
+  ASSERT_EQ(result.action, CommandLine::Action::kRun) << result.message;
+  EXPECT_EQ(result.config.clusters.front().static_groups, (std::vector<std::string>{"a", "b", "c"}));
+}
+
+}  // namespace
+}  // namespace kpe::config

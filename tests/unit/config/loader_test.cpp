@@ -167,7 +167,7 @@ TEST(LoaderErrorTest, unknown_key_in_kafka_section_names_its_path) {
 
 TEST(LoaderErrorTest, unknown_key_in_filter_section_names_its_path) {
   EXPECT_EQ(LoadError("groups:\n  include: x\n"),
-            "test.yaml:2:3: groups.include: unknown key (valid keys: filter, exclude)");
+            "test.yaml:2:3: groups.include: unknown key (valid keys: filter, exclude, static)");
 }
 
 TEST(LoaderErrorTest, duplicate_key_is_an_error_naming_both_places) {
@@ -294,6 +294,22 @@ TEST(LoaderErrorTest, error_in_a_file_names_the_file_path) {
   EXPECT_THAT(testing::ErrorOf([&] { LoadConfigFile(path); }),
               StartsWith(path + ":2:3: log.levle: unknown key"));
   std::filesystem::remove(path);
+}
+
+}  // namespace
+}  // namespace kpe::config
+
+namespace kpe::config {
+namespace {
+
+TEST(LoaderTest, static_groups_are_read_as_a_list) {
+  const Config config = LoadConfigString("groups:\n  static: [billing, audit]\n", "test.yaml");
+  EXPECT_EQ(config.clusters.front().static_groups, (std::vector<std::string>{"billing", "audit"}));
+}
+
+TEST(LoaderTest, static_groups_that_are_not_a_list_name_line_and_column) {
+  EXPECT_EQ(testing::LoadError("groups:\n  static: billing\n"),
+            "test.yaml:2:11: groups.static: expected a list of strings, got \"billing\"");
 }
 
 }  // namespace
