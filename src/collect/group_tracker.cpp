@@ -1,0 +1,149 @@
+#include "collect/group_tracker.h"
+
+#include <algorithm>
+#include <set>
+
+namespace kpe::collect {
+
+namespace {
+
+double Seconds(state::WallClock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+}  // namespace
+
+GroupTracker::GroupTracker(state::StatusOptions options) : options_(options) {}
+
+void GroupTracker::ObserveTopics(const std::vector<state::Topic>& topics,
+                                 state::WallClock::time_point now) {
+  std::set<PartitionKey> seen;
+  for (const auto& topic : topics) {
+    for (const auto& partition : topic.partitions) {
+      PartitionKey key{topic.name, partition.id};
+      seen.insert(key);
+      if (!partition.offsets_known || partition.offsets_at != now) continue;  // stale: no new sample
+      histories_.try_emplace(key).first->second.Add(now, partition.newest_offset);
+    }
+  }
+  std::erase_if(histories_, [&seen](const auto& entry) { return seen.count(entry.first) == 0; });
+}
+
+std::vector<state::ConsumerGroup> GroupTracker::Evaluate(const GroupCycleAnswers& answers,
+                                                         const std::vector<state::Topic>& topics,
+                                                         state::WallClock::time_point now) {
+  std::map<PartitionKey, const state::Partition*> watched;
+  std::map<std::string, int32_t> partition_counts;
+  for (const auto& topic : topics) {
+    partition_counts[topic.name] = static_cast<int32_t>(topic.partitions.size());
+    for (const auto& partition : topic.partitions) watched[{topic.name, partition.id}] = &partition;
+  }
+  std::map<std::string, const kafka::GroupDescription*> descriptions;
+  for (const auto& description : answers.descriptions) descriptions[description.group_id] = &description;
+
+  std::vector<state::ConsumerGroup> groups;
+  groups.reserve(answers.group_ids.size());
+  for (size_t i = 0; i < answers.group_ids.size() && i < answers.offsets.size(); ++i) {
+    const std::string& id = answers.group_ids[i];
+    const auto listed = answers.listed_states.find(id);
+    const auto described = descriptions.find(id);
+    groups.push_back(EvaluateOne(id, listed == answers.listed_states.end() ? "Unknown" : listed->second,
+                                 described == descriptions.end() ? nullptr : described->second,
+                                 answers.offsets[i], watched, partition_counts, now));
+  }
+  std::sort(groups.begin(), groups.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+
+  // Forget what belongs to groups or partitions not seen this cycle (bounded memory under churn).
+  std::set<GroupPartitionKey> live_partitions;
+  for (const auto& group : groups) {
+    for (const auto& p : group.partitions) live_partitions.insert({group.id, p.topic, p.partition});
+  }
+  std::erase_if(windows_, [&](const auto& e) { return live_partitions.count(e.first) == 0; });
+  return groups;
+}
+
+state::ConsumerGroup GroupTracker::EvaluateOne(
+    const std::string& id, const std::string& listed_state, const kafka::GroupDescription* description,
+    const kafka::GroupOffsets& offsets, const std::map<PartitionKey, const state::Partition*>& watched,
+    const std::map<std::string, int32_t>& partition_counts, state::WallClock::time_point now) {
+  state::ConsumerGroup group;
+  group.id = id;
+  group.state = listed_state.empty() ? "Unknown" : listed_state;
+  std::set<std::string> group_topics;  // topics with commits or assignments of this group
+  if (description != nullptr && description->error.empty()) {
+    group.described = true;
+    group.state = description->state.empty() ? group.state : description->state;
+    group.assignor = description->assignor;
+    for (const auto& member : description->members) {
+      group.members.push_back({member.member_id, member.client_id, member.host,
+                               static_cast<int32_t>(member.assignment.size())});
+      for (const auto& ref : member.assignment) {
+        if (partition_counts.count(ref.topic) != 0) group_topics.insert(ref.topic);
+      }
+    }
+  } else if (description != nullptr) {
+    group.error = "describe: " + description->error;
+  }
+  if (!offsets.error.empty()) {
+    group.error += (group.error.empty() ? "" : "; ") + std::string("offsets: ") + offsets.error;
+  }
+  // Membership decides stalled (members there, not committing) vs stopped (nobody there). Without a
+  // description it is unknown: only a listed "Empty" state says nobody is there.
+  const bool has_members = group.described ? !group.members.empty() : group.state != "Empty";
+
+  std::map<std::string, std::set<int32_t>> committed_by_topic;
+  std::map<std::string, double> rates;  // offsets per second, by topic
+  std::vector<state::PartitionStatus> statuses;
+  for (const auto& commit : offsets.offsets) {
+    const auto partition = watched.find({commit.topic, commit.partition});
+    if (partition == watched.end() || commit.offset < 0) continue;
+    group_topics.insert(commit.topic);
+    committed_by_topic[commit.topic].insert(commit.partition);
+
+    state::GroupPartition out;
+    out.topic = commit.topic;
+    out.partition = commit.partition;
+    out.committed_offset = commit.offset;
+    const state::Partition& p = *partition->second;
+    if (p.offsets_known) out.lag = state::OffsetHistory::Lag(p.newest_offset, commit.offset);
+    if (const auto history = histories_.find({commit.topic, commit.partition}); history != histories_.end()) {
+      out.lag_seconds = history->second.LagSeconds(commit.offset, now);
+    }
+    auto& window =
+        windows_.try_emplace({id, commit.topic, commit.partition}, options_.window_size).first->second;
+    if (!window.samples().empty()) {
+      // Consumption rate from this partition's own previous observation, so a partition that gets
+      // its first commit (or one that rewinds) adds no spike.
+      const auto& before = window.samples().back();
+      if (now > before.observed_at && commit.offset >= before.committed) {
+        rates[commit.topic] += static_cast<double>(commit.offset - before.committed) /
+                               Seconds(now - before.observed_at);
+      }
+    }
+    window.Add({now, commit.offset, out.lag.value_or(0)});
+    out.status = state::EvaluatePartition(window.samples(), has_members, now, options_);
+    out.last_commit_age_seconds = state::LastCommitAgeSeconds(window.samples(), now);
+    statuses.push_back(out.status);
+    group.partitions.push_back(std::move(out));
+  }
+  std::sort(group.partitions.begin(), group.partitions.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.topic, a.partition) < std::tie(b.topic, b.partition);
+  });
+
+  for (const auto& topic : group_topics) {
+    state::GroupTopic t;
+    t.topic = topic;
+    for (const auto& p : group.partitions) {
+      if (p.topic != topic) continue;
+      t.committed_sum += p.committed_offset;
+      t.lag_sum += p.lag.value_or(0);
+    }
+    const auto count = partition_counts.find(topic);
+    const int32_t committed = static_cast<int32_t>(committed_by_topic[topic].size());
+    t.uncommitted_partitions = count == partition_counts.end() ? 0 : count->second - committed;
+    if (const auto rate = rates.find(topic); rate != rates.end()) t.commit_rate = rate->second;
+    group.topics.push_back(std::move(t));
+  }
+  group.status = state::EvaluateGroup(statuses, has_members, group.state);
+  return group;
+}
+
+}  // namespace kpe::collect

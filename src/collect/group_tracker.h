@@ -1,0 +1,66 @@
+#pragma once
+// Consumer-group state that lives across cycles: the (time, newest offset) history of every watched
+// partition (for lag in seconds), each group partition's window of commit observations (for status),
+// (also the base of commit rates). Turns one cycle's answers into ConsumerGroups.
+// No I/O: the answers come in as plain structs, the time is passed in.
+
+#include <map>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "kafka/group_client.h"
+#include "state/group_status.h"
+#include "state/offset_history.h"
+#include "state/snapshot.h"
+
+namespace kpe::collect {
+
+/// What one cycle learnt about the groups. Vectors indexed like `group_ids`.
+struct GroupCycleAnswers {
+  std::vector<std::string> group_ids;
+  /// Broker state per group from ListGroups ("Unknown" or absent when not listed).
+  std::map<std::string, std::string> listed_states;
+  /// Empty when groups could not be described (then membership is unknown).
+  std::vector<kafka::GroupDescription> descriptions;
+  std::vector<kafka::GroupOffsets> offsets;
+};
+
+/// Not thread-safe: owned by one cluster's collector thread.
+class GroupTracker {
+ public:
+  explicit GroupTracker(state::StatusOptions options = {});
+
+  /// Adds a history sample for every partition whose offsets were fetched at `now`, and forgets the
+  /// history of partitions no longer watched.
+  void ObserveTopics(const std::vector<state::Topic>& topics, state::WallClock::time_point now);
+
+  /// The groups of this cycle, sorted by id. Forgets windows and rates of groups and partitions that
+  /// are gone.
+  /// commit_rate of a group topic sums its partitions' own committed-offset advances since their
+  /// previous observation (a partition rewinding or committing for the first time adds nothing).
+  std::vector<state::ConsumerGroup> Evaluate(const GroupCycleAnswers& answers,
+                                             const std::vector<state::Topic>& topics,
+                                             state::WallClock::time_point now);
+
+  size_t tracked_partitions() const { return histories_.size(); }
+  size_t tracked_commit_windows() const { return windows_.size(); }
+
+ private:
+  using PartitionKey = std::pair<std::string, int32_t>;
+  using GroupPartitionKey = std::tuple<std::string, std::string, int32_t>;
+
+  state::ConsumerGroup EvaluateOne(const std::string& id, const std::string& listed_state,
+                                   const kafka::GroupDescription* description,
+                                   const kafka::GroupOffsets& offsets,
+                                   const std::map<PartitionKey, const state::Partition*>& watched,
+                                   const std::map<std::string, int32_t>& partition_counts,
+                                   state::WallClock::time_point now);
+
+  state::StatusOptions options_;
+  std::map<PartitionKey, state::OffsetHistory> histories_;
+  std::map<GroupPartitionKey, state::CommitWindow> windows_;
+};
+
+}  // namespace kpe::collect
