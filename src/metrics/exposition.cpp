@@ -5,8 +5,12 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <chrono>
+#include <cstdint>
 #include <initializer_list>
+#include <optional>
+#include <set>
 #include <string_view>
 #include <utility>
 
@@ -132,6 +136,100 @@ class FamilySet {
   std::array<prometheus::MetricFamily, kFamilyCount> families_;
 };
 
+/// The values of the one-hot `state` label, as librdkafka names the broker's group states.
+constexpr std::array<std::string_view, 6> kGroupStates = {
+    "Stable", "Empty", "PreparingRebalance", "CompletingRebalance", "Dead", "Unknown"};
+
+bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+    return std::tolower(static_cast<unsigned char>(x)) ==
+           std::tolower(static_cast<unsigned char>(y));
+  });
+}
+
+/// `state` as one of kGroupStates (compared case-insensitively, as EvaluateGroup does); anything
+/// else is "Unknown", so the one-hot family always has exactly one 1.
+std::string_view CanonicalGroupState(std::string_view state) {
+  for (std::string_view known : kGroupStates) {
+    if (EqualsIgnoringCase(state, known)) return known;
+  }
+  return "Unknown";
+}
+
+void AddGroupDiscovery(const state::GroupDiscovery& discovery, const Labels& base,
+                       size_t group_count, FamilySet& set) {
+  if (discovery.mode != "none") {
+    set.Add(Snap("kafka_perf_exporter_group_discovery"), base, {{"mode", discovery.mode}}, 1);
+    set.Add(Snap("kafka_cluster_consumergroups"), base, static_cast<double>(group_count));
+  }
+  if (!discovery.refusal.empty()) {
+    set.Add(Snap("kafka_perf_exporter_group_list_refused"), base, {{"reason", discovery.refusal}},
+            1);
+  }
+}
+
+void AddGroup(const state::ConsumerGroup& g, const Labels& base, FamilySet& set) {
+  const Labels group = MergeLabels(base, {{"consumergroup", g.id}});
+  set.Add(Snap("kafka_consumergroup_up"), group, g.error.empty() ? 1 : 0);
+  if (g.described) {
+    set.Add(Snap("kafka_consumergroup_members"), group, static_cast<double>(g.members.size()));
+    set.Add(Snap("kafka_consumergroup_info"), base,
+            {{"assignor", g.assignor}, {"consumergroup", g.id}}, 1);
+  }
+
+  const std::string_view state = CanonicalGroupState(g.state);
+  for (std::string_view value : kGroupStates) {
+    set.Add(Snap("kafka_consumergroup_state"), base, {{"consumergroup", g.id}, {"state", value}},
+            value == state ? 1 : 0);
+  }
+  for (state::GroupStatus value : state::kAllGroupStatuses) {
+    set.Add(Snap("kafka_consumergroup_status"), base,
+            {{"consumergroup", g.id}, {"status", state::ToString(value)}},
+            value == g.status ? 1 : 0);
+  }
+
+  std::optional<int64_t> max_lag;
+  std::optional<double> max_lag_seconds;
+  // Topics whose lag sum would leave out a partition with unknown lag: no sum for them (a partial
+  // sum would look like the group catching up).
+  std::set<std::string_view> topics_missing_lag;
+  for (const state::GroupPartition& p : g.partitions) {
+    const std::string id = std::to_string(p.partition);
+    const Labels labels =
+        MergeLabels(base, {{"consumergroup", g.id}, {"partition", id}, {"topic", p.topic}});
+    set.Add(Snap("kafka_consumergroup_current_offset"), labels,
+            static_cast<double>(p.committed_offset));
+    if (p.lag) {
+      set.Add(Snap("kafka_consumergroup_lag"), labels, static_cast<double>(*p.lag));
+      max_lag = std::max(max_lag.value_or(*p.lag), *p.lag);
+    } else {
+      topics_missing_lag.insert(p.topic);
+    }
+    if (p.lag_seconds) {
+      set.Add(Snap("kafka_consumergroup_lag_seconds"), labels, *p.lag_seconds);
+      max_lag_seconds = std::max(max_lag_seconds.value_or(*p.lag_seconds), *p.lag_seconds);
+    }
+    if (p.last_commit_age_seconds) {
+      set.Add(Snap("kafka_consumergroup_last_commit_age_seconds"), labels,
+              *p.last_commit_age_seconds);
+    }
+  }
+  if (max_lag) set.Add(Snap("kafka_consumergroup_max_lag"), group, static_cast<double>(*max_lag));
+  if (max_lag_seconds)
+    set.Add(Snap("kafka_consumergroup_max_lag_seconds"), group, *max_lag_seconds);
+
+  for (const state::GroupTopic& t : g.topics) {
+    const Labels labels = MergeLabels(base, {{"consumergroup", g.id}, {"topic", t.topic}});
+    set.Add(Snap("kafka_consumergroup_current_offset_sum"), labels,
+            static_cast<double>(t.committed_sum));
+    if (!topics_missing_lag.contains(t.topic)) {
+      set.Add(Snap("kafka_consumergroup_lag_sum"), labels, static_cast<double>(t.lag_sum));
+    }
+    set.Add(Snap("kafka_consumergroup_uncommitted_partitions"), labels, t.uncommitted_partitions);
+    if (t.commit_rate) set.Add(Snap("kafka_consumergroup_commit_rate"), labels, *t.commit_rate);
+  }
+}
+
 void AddCluster(const state::ClusterSnapshot& s, FamilySet& set) {
   const Labels base = BaseLabels(s);
 
@@ -206,6 +304,9 @@ void AddCluster(const state::ClusterSnapshot& s, FamilySet& set) {
           static_cast<double>(under_replicated));
   set.Add(Snap("kafka_cluster_offline_partitions"), base, static_cast<double>(offline));
   set.Add(Snap("kafka_perf_exporter_stale_partitions"), base, static_cast<double>(stale));
+
+  AddGroupDiscovery(s.group_discovery, base, s.groups.size(), set);
+  for (const state::ConsumerGroup& g : s.groups) AddGroup(g, base, set);
 }
 
 void ReservePartitionFamilies(const SnapshotList& snapshots, FamilySet& set) {

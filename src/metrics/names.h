@@ -24,13 +24,16 @@ struct FamilySpec {
 
 using prometheus::MetricType;
 
-// Help texts of kafka_exporter's families are kept as kafka_exporter words them; the process_* ones
-// are those of the Prometheus client libraries' process collector.
+// Help texts of kafka_exporter's families are kept as kafka_exporter words them (the consumer group
+// ones append what the value means); the process_* ones are those of the Prometheus client
+// libraries' process collector.
 inline constexpr std::array kFamilies = {
     FamilySpec{"kafka_broker_info", MetricType::Gauge, Part::kSnapshot,
                "Information about the Kafka Broker."},
     FamilySpec{"kafka_brokers", MetricType::Gauge, Part::kSnapshot,
                "Number of Brokers in the Kafka Cluster."},
+    FamilySpec{"kafka_cluster_consumergroups", MetricType::Gauge, Part::kSnapshot,
+               "Number of exported consumer groups; absent until group discovery has run."},
     FamilySpec{"kafka_cluster_controller_id", MetricType::Gauge, Part::kSnapshot,
                "Broker id of the active controller, -1 when unknown."},
     FamilySpec{"kafka_cluster_info", MetricType::Gauge, Part::kSnapshot,
@@ -43,6 +46,54 @@ inline constexpr std::array kFamilies = {
                "Number of exported topics."},
     FamilySpec{"kafka_cluster_under_replicated_partitions", MetricType::Gauge, Part::kSnapshot,
                "Number of exported partitions with fewer in-sync replicas than replicas."},
+    FamilySpec{"kafka_consumergroup_commit_rate", MetricType::Gauge, Part::kSnapshot,
+               "Committed offsets of the group on the topic advanced per second since the previous "
+               "observation (consumption rate, messages per second); absent on the first "
+               "observation and after a rewind."},
+    FamilySpec{"kafka_consumergroup_current_offset", MetricType::Gauge, Part::kSnapshot,
+               "Current Offset of a ConsumerGroup at Topic/Partition: the committed offset; "
+               "partitions without a commit have no series."},
+    FamilySpec{
+        "kafka_consumergroup_current_offset_sum", MetricType::Gauge, Part::kSnapshot,
+        "Current Offset of a ConsumerGroup at Topic for all partitions: sum of the committed "
+        "offsets."},
+    FamilySpec{"kafka_consumergroup_info", MetricType::Gauge, Part::kSnapshot,
+               "Constant 1 labelled with the group's partition assignor; absent when the group "
+               "could not be described."},
+    FamilySpec{"kafka_consumergroup_lag", MetricType::Gauge, Part::kSnapshot,
+               "Current Approximate Lag of a ConsumerGroup at Topic/Partition: newest offset minus "
+               "committed offset, in messages, never negative; partitions without a commit or with "
+               "an unknown newest offset have no series."},
+    FamilySpec{"kafka_consumergroup_lag_seconds", MetricType::Gauge, Part::kSnapshot,
+               "Seconds since the committed offset was the newest offset of the Topic/Partition "
+               "(lag in time, estimated from the offset history); absent when unknown."},
+    FamilySpec{
+        "kafka_consumergroup_lag_sum", MetricType::Gauge, Part::kSnapshot,
+        "Current Approximate Lag of a ConsumerGroup at Topic for all partitions: sum of the "
+        "partition lags, in messages; absent when any committed partition's lag is unknown."},
+    FamilySpec{
+        "kafka_consumergroup_last_commit_age_seconds", MetricType::Gauge, Part::kSnapshot,
+        "Seconds since the committed offset of the Topic/Partition last moved, as observed by "
+        "polling (a lower bound when it did not move within the status window)."},
+    FamilySpec{
+        "kafka_consumergroup_max_lag", MetricType::Gauge, Part::kSnapshot,
+        "Largest known partition lag of the group, in messages; absent when no lag is known."},
+    FamilySpec{"kafka_consumergroup_max_lag_seconds", MetricType::Gauge, Part::kSnapshot,
+               "Largest known partition lag of the group, in seconds; absent when none is known."},
+    FamilySpec{"kafka_consumergroup_members", MetricType::Gauge, Part::kSnapshot,
+               "Amount of members in a consumer group; absent when the group could not be "
+               "described."},
+    FamilySpec{"kafka_consumergroup_state", MetricType::Gauge, Part::kSnapshot,
+               "1 for the group's state as the broker reports it, 0 for the other states (Stable, "
+               "Empty, PreparingRebalance, CompletingRebalance, Dead, Unknown)."},
+    FamilySpec{"kafka_consumergroup_status", MetricType::Gauge, Part::kSnapshot,
+               "1 for the group's evaluated status, 0 for the others (ok, warning, stalled, "
+               "stopped, rewind, empty, unknown; Burrow-like rules over recent commits)."},
+    FamilySpec{"kafka_consumergroup_uncommitted_partitions", MetricType::Gauge, Part::kSnapshot,
+               "Partitions of a topic the group consumes (assigned to it, or on a topic it commits "
+               "on) without a committed offset of the group, so without a lag series."},
+    FamilySpec{"kafka_consumergroup_up", MetricType::Gauge, Part::kSnapshot,
+               "1 if describing the group and reading its offsets succeeded, 0 if either failed."},
     FamilySpec{"kafka_perf_exporter_build_info", MetricType::Gauge, Part::kVolatile,
                "A metric with a constant '1' value labeled by the exporter's version and the "
                "librdkafka version it runs with."},
@@ -54,6 +105,13 @@ inline constexpr std::array kFamilies = {
                "1 if the collector's latest run succeeded, 0 otherwise."},
     FamilySpec{"kafka_perf_exporter_data_age_seconds", MetricType::Gauge, Part::kVolatile,
                "Seconds since the collector's latest successful run, at the time of the scrape."},
+    FamilySpec{
+        "kafka_perf_exporter_group_discovery", MetricType::Gauge, Part::kSnapshot,
+        "1 labelled with how the consumer group list was obtained: list (ListConsumerGroups) "
+        "or static (the groups named in the config); absent before discovery ran."},
+    FamilySpec{"kafka_perf_exporter_group_list_refused", MetricType::Gauge, Part::kSnapshot,
+               "1 when the cluster refused ListConsumerGroups, labelled with why (unsupported, "
+               "authorization, error); absent otherwise."},
     FamilySpec{"kafka_perf_exporter_snapshots_published_total", MetricType::Counter,
                Part::kSnapshot, "Number of snapshots published for the cluster."},
     FamilySpec{

@@ -23,14 +23,6 @@ using namespace fixtures;  // NOLINT: this folder's test helpers
 const std::filesystem::path kGolden =
     std::filesystem::path(KPE_SOURCE_DIR) / "tests/golden/exposition_basic.prom";
 
-std::vector<std::string> Lines(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) lines.push_back(line);
-  return lines;
-}
-
 std::vector<std::string> TypeLines(const std::string& text) {
   std::vector<std::string> types;
   for (const std::string& line : Lines(text)) {
@@ -39,44 +31,12 @@ std::vector<std::string> TypeLines(const std::string& text) {
   return types;
 }
 
-size_t CountLinesContaining(const std::string& text, std::string_view needle) {
-  size_t n = 0;
-  for (const std::string& line : Lines(text)) n += line.find(needle) != std::string::npos ? 1 : 0;
-  return n;
-}
-
-/// Describes the first line where `actual` departs from `expected`, for a diff-friendly failure.
-std::string FirstDifference(const std::string& expected, const std::string& actual) {
-  const std::vector<std::string> e = Lines(expected);
-  const std::vector<std::string> a = Lines(actual);
-  for (size_t i = 0; i < std::max(e.size(), a.size()); ++i) {
-    const std::string want = i < e.size() ? e[i] : "<end of file>";
-    const std::string got = i < a.size() ? a[i] : "<end of file>";
-    if (want != got) {
-      return "first difference at line " + std::to_string(i + 1) + ":\n  golden: " + want +
-             "\n  actual: " + got + "\n";
-    }
-  }
-  return "texts differ only in the final newline\n";
-}
-
 TEST(ExpositionGoldenTest, basic_snapshot_renders_exactly_the_golden_file) {
   const std::string actual = RenderExposition(One(BasicSnapshot()))->text;
-  const std::string golden = ReadText(kGolden);
 
-  if (std::getenv("KPE_UPDATE_GOLDEN") != nullptr) {
-    std::ofstream(kGolden, std::ios::binary) << actual;
-    FAIL() << "KPE_UPDATE_GOLDEN is set: wrote " << kGolden
-           << "; review it, then re-run without it";
-  }
-  if (actual != golden) {
-    const std::filesystem::path actual_path =
-        std::filesystem::path(KPE_BINARY_DIR) / "exposition_basic.actual.prom";
-    std::ofstream(actual_path, std::ios::binary) << actual;
-    FAIL() << "rendered exposition differs from the golden file.\n"
-           << FirstDifference(golden, actual) << "see: diff -u " << kGolden << " " << actual_path
-           << "\nto accept the new output: KPE_UPDATE_GOLDEN=1 <this test>, then review the diff";
-  }
+  const std::string mismatch = GoldenMismatch(actual, kGolden);
+
+  EXPECT_TRUE(mismatch.empty()) << mismatch;
 }
 
 TEST(ExpositionGoldenTest, golden_file_passes_promtool_check_metrics) {

@@ -4,8 +4,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -13,6 +17,8 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "metrics/exposition.h"
 #include "state/snapshot.h"
@@ -90,6 +96,66 @@ inline state::ClusterSnapshot BasicSnapshot() {
   return s;
 }
 
+inline state::GroupPartition MakeGroupPartition(std::string topic, int32_t partition,
+                                                int64_t committed, std::optional<int64_t> lag,
+                                                std::optional<double> lag_seconds,
+                                                std::optional<double> last_commit_age_seconds) {
+  state::GroupPartition p;
+  p.topic = std::move(topic);
+  p.partition = partition;
+  p.committed_offset = committed;
+  p.lag = lag;
+  p.lag_seconds = lag_seconds;
+  p.last_commit_age_seconds = last_commit_age_seconds;
+  return p;
+}
+
+/// Consumer group "billing": described (Stable, assignor "range", 2 members, status warning),
+/// commits on orders/0 (lag 5, 2.5 s, last commit 10 s ago), orders/1 (lag 0, 0 s, 3 s ago; one
+/// more orders partition uncommitted, 12.5 commits/s) and payments/0 (newest offset unknown: no
+/// lag, no lag seconds, no commit age; no commit rate yet).
+inline state::ConsumerGroup BillingGroup() {
+  state::ConsumerGroup g;
+  g.id = "billing";
+  g.state = "Stable";
+  g.assignor = "range";
+  g.described = true;
+  g.members = {{"consumer-1-0a1b", "billing-app", "/10.0.0.7", 2},
+               {"consumer-2-3c4d", "billing-app", "/10.0.0.8", 1}};
+  g.partitions = {MakeGroupPartition("orders", 0, 100, 5, 2.5, 10),
+                  MakeGroupPartition("orders", 1, 200, 0, 0, 3),
+                  MakeGroupPartition("payments", 0, 50, std::nullopt, std::nullopt, std::nullopt)};
+  g.topics = {{"orders", 300, 5, 1, 12.5}, {"payments", 50, 0, 0, std::nullopt}};
+  g.status = state::GroupStatus::kWarning;
+  return g;
+}
+
+/// Consumer group "reporting": could not be described and its offsets could not be read.
+inline state::ConsumerGroup ReportingGroup() {
+  state::ConsumerGroup g;
+  g.id = "reporting";
+  g.error = "Broker: Group authorization failed";
+  return g;
+}
+
+/// The groups golden snapshot: cluster "prod" (constant label env) without brokers or topics,
+/// groups BillingGroup() and ReportingGroup(), found from the config because the cluster does not
+/// support ListConsumerGroups.
+inline state::ClusterSnapshot GroupsSnapshot() {
+  state::ClusterSnapshot s;
+  s.cluster = "prod";
+  s.labels = {{"env", "production"}};
+  s.up = true;
+  s.ever_up = true;
+  s.cluster_id = "Xk3Ck9qvRfOyD5mHc3C3Qw";
+  s.controller_id = 1;
+  s.groups = {BillingGroup(), ReportingGroup()};
+  s.group_discovery = {"static", "unsupported", "Broker: Unsupported version"};
+  s.collected_at = At(kCollectedAt);
+  s.generation = 7;
+  return s;
+}
+
 inline SnapshotList One(state::ClusterSnapshot s) {
   return {std::make_shared<const state::ClusterSnapshot>(std::move(s))};
 }
@@ -107,11 +173,59 @@ inline std::optional<double> SampleValue(const std::string& text, std::string_vi
   return std::nullopt;
 }
 
+inline std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) lines.push_back(line);
+  return lines;
+}
+
+inline size_t CountLinesContaining(const std::string& text, std::string_view needle) {
+  size_t n = 0;
+  for (const std::string& line : Lines(text)) n += line.find(needle) != std::string::npos ? 1 : 0;
+  return n;
+}
+
+/// Describes the first line where `actual` departs from `expected`, for a diff-friendly failure.
+inline std::string FirstDifference(const std::string& expected, const std::string& actual) {
+  const std::vector<std::string> e = Lines(expected);
+  const std::vector<std::string> a = Lines(actual);
+  for (size_t i = 0; i < std::max(e.size(), a.size()); ++i) {
+    const std::string want = i < e.size() ? e[i] : "<end of file>";
+    const std::string got = i < a.size() ? a[i] : "<end of file>";
+    if (want != got) {
+      return "first difference at line " + std::to_string(i + 1) + ":\n  golden: " + want +
+             "\n  actual: " + got + "\n";
+    }
+  }
+  return "texts differ only in the final newline\n";
+}
+
 inline std::string ReadText(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();
+}
+
+/// Compares `actual` with the golden file; "" when they are equal, else a failure message naming
+/// the first differing line and where the actual text was written. With KPE_UPDATE_GOLDEN set it
+/// overwrites the golden file instead and still fails, so the new file gets reviewed.
+inline std::string GoldenMismatch(const std::string& actual, const std::filesystem::path& golden) {
+  if (std::getenv("KPE_UPDATE_GOLDEN") != nullptr) {
+    std::ofstream(golden, std::ios::binary) << actual;
+    return "KPE_UPDATE_GOLDEN is set: wrote " + golden.string() +
+           "; review it, then re-run without it";
+  }
+  const std::string expected = ReadText(golden);
+  if (actual == expected) return "";
+  const std::filesystem::path actual_path =
+      std::filesystem::path(KPE_BINARY_DIR) / (golden.stem().string() + ".actual.prom");
+  std::ofstream(actual_path, std::ios::binary) << actual;
+  return "rendered exposition differs from the golden file.\n" + FirstDifference(expected, actual) +
+         "see: diff -u " + golden.string() + " " + actual_path.string() +
+         "\nto accept the new output: KPE_UPDATE_GOLDEN=1 <this test>, then review the diff";
 }
 
 struct CommandResult {
@@ -139,6 +253,33 @@ inline CommandResult PromtoolCheckMetrics(const std::string& text) {
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   std::filesystem::remove(input);
   return result;
+}
+
+/// kafka_exporter's families that promtool's lint flags for their "_sum" suffix (a suffix it
+/// reserves for summaries and histograms). Their names are part of the drop-in contract, so they
+/// stay.
+inline constexpr std::array<std::string_view, 2> kKafkaExporterSumFamilies = {
+    "kafka_consumergroup_current_offset_sum", "kafka_consumergroup_lag_sum"};
+
+/// The problems in `result` (a PromtoolCheckMetrics answer) other than the "_sum" suffix lint of
+/// kKafkaExporterSumFamilies; "" when there are none. promtool exits 3 when it only found lint
+/// problems (one per line) and 1 when it could not parse the text.
+inline std::string PromtoolProblemsBesidesKafkaExporterSums(const CommandResult& result) {
+  if (result.exit_code == 0) return "";
+  if (result.exit_code != 3) {
+    return "promtool exited " + std::to_string(result.exit_code) + ":\n" + result.output;
+  }
+  std::string problems;
+  for (const std::string& line : Lines(result.output)) {
+    bool allowed = false;
+    for (std::string_view family : kKafkaExporterSumFamilies) {
+      allowed = allowed || line == std::string(family) +
+                                       " non-histogram and non-summary metrics should not have "
+                                       "\"_sum\" suffix";
+    }
+    if (!allowed && !line.empty()) problems += line + "\n";
+  }
+  return problems;
 }
 
 }  // namespace kpe::metrics::fixtures
