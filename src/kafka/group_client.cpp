@@ -1,0 +1,510 @@
+#include "kafka/group_client.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <set>
+#include <stdexcept>
+#include <tuple>
+#include <utility>
+
+#include "kafka/rdkafka_ptr.h"
+
+namespace kpe::kafka {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr size_t kMaxRememberedErrors = 256;
+
+int RemainingMs(Clock::time_point deadline) {
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+  return static_cast<int>(std::max<int64_t>(0, left));
+}
+
+ErrorKind KindOf(rd_kafka_resp_err_t err) {
+  switch (err) {
+    case RD_KAFKA_RESP_ERR_NO_ERROR:
+      return ErrorKind::kNone;
+    case RD_KAFKA_RESP_ERR__UNSUPPORTED_FEATURE:
+    case RD_KAFKA_RESP_ERR_UNSUPPORTED_VERSION:
+      return ErrorKind::kUnsupported;
+    case RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED:
+    case RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED:
+    case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
+      return ErrorKind::kAuthorization;
+    case RD_KAFKA_RESP_ERR__TIMED_OUT:
+    case RD_KAFKA_RESP_ERR__TIMED_OUT_QUEUE:
+    case RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT:
+      return ErrorKind::kTimeout;
+    default:
+      return ErrorKind::kOther;
+  }
+}
+
+// librdkafka's message, prefixed with the error's name when the message does not already say it.
+std::string Describe(rd_kafka_resp_err_t err, const char* message) {
+  std::string text = message != nullptr && *message != '\0' ? message : rd_kafka_err2str(err);
+  return text + " (" + rd_kafka_err2name(err) + ")";
+}
+
+void* OpaqueOf(size_t index) { return reinterpret_cast<void*>(static_cast<uintptr_t>(index)); }
+size_t IndexOf(rd_kafka_event_t* event) {
+  return static_cast<size_t>(reinterpret_cast<uintptr_t>(rd_kafka_event_opaque(event)));
+}
+
+bool operator<(const PartitionRef& a, const PartitionRef& b) {
+  return std::tie(a.topic, a.partition) < std::tie(b.topic, b.partition);
+}
+
+std::vector<PartitionRef> RefsOf(const rd_kafka_topic_partition_list_t* list) {
+  std::vector<PartitionRef> refs;
+  if (list == nullptr) return refs;
+  for (int i = 0; i < list->cnt; ++i) refs.push_back({list->elems[i].topic, list->elems[i].partition});
+  std::ranges::sort(refs, [](const auto& a, const auto& b) { return a < b; });
+  return refs;
+}
+
+// Whether the brokers answer OffsetFetch with an empty topic list ("all the group's partitions", Kafka's
+// OffsetFetch v6+ on a real broker) with the group's offsets, or with nothing (librdkafka's mock, old
+// brokers). Learned once per client: kWorks as soon as such a request returns any partition, kBroken as
+// soon as it returns none for a group whose explicit list then shows a commit.
+enum class AllPartitions { kUnknown, kWorks, kBroken };
+
+enum class GroupApis { kUnknown, kSupported, kUnsupported };
+
+}  // namespace
+
+struct GroupClient::Impl {
+  GroupClientOptions options;
+  rd::HandlePtr rk;
+  GroupApis group_apis = GroupApis::kUnknown;
+  AllPartitions all_partitions = AllPartitions::kUnknown;
+
+  std::mutex errors_mutex;
+  std::set<std::string> logged_errors;  // guarded by errors_mutex
+
+  void OnError(int err, const char* reason) {
+    std::string message =
+        std::string(rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err))) + ": " + reason;
+    if (auto suffix = message.rfind(" (after "); suffix != std::string::npos) message.resize(suffix);
+    {
+      std::lock_guard lock(errors_mutex);
+      if (logged_errors.size() >= kMaxRememberedErrors) logged_errors.clear();
+      if (!logged_errors.insert(message).second) return;
+    }
+    spdlog::warn("kafka group client {}: {}", options.client.client_id, message);
+  }
+
+  Clock::time_point Deadline() const { return Clock::now() + options.client.timeout; }
+
+  // Sends `count` Admin requests (start(i, admin_options, queue) sends request i), keeping at most
+  // max_in_flight outstanding on one queue, and hands each answer to on_result(i, event). Each request's
+  // timeout is what is left of `deadline`, so librdkafka gives up on it by then too. Returns which
+  // requests were answered; stops waiting at the deadline.
+  std::vector<bool> RunBounded(
+      size_t count, rd_kafka_admin_op_t op, Clock::time_point deadline,
+      const std::function<void(size_t, const rd_kafka_AdminOptions_t*, rd_kafka_queue_t*)>& start,
+      const std::function<void(size_t, rd_kafka_event_t*)>& on_result);
+
+  ListGroupsResult ListGroupsUntil(Clock::time_point deadline);
+  void FetchOffsets(
+      const std::vector<size_t>& which, const std::vector<std::string>& group_ids,
+      const rd_kafka_topic_partition_list_t* explicit_list, Clock::time_point deadline,
+      const std::function<void(size_t, const rd_kafka_group_result_t*, rd_kafka_event_t*)>& done,
+      std::vector<bool>& answered);
+};
+
+std::vector<bool> GroupClient::Impl::RunBounded(
+    size_t count, rd_kafka_admin_op_t op, Clock::time_point deadline,
+    const std::function<void(size_t, const rd_kafka_AdminOptions_t*, rd_kafka_queue_t*)>& start,
+    const std::function<void(size_t, rd_kafka_event_t*)>& on_result) {
+  std::vector<bool> answered(count, false);
+  rd::QueuePtr queue(rd_kafka_queue_new(rk.get()));
+  const size_t limit = std::max<size_t>(1, options.max_in_flight);
+  size_t next = 0;
+  size_t in_flight = 0;
+  while (next < count || in_flight > 0) {
+    while (next < count && in_flight < limit) {
+      const int left_ms = RemainingMs(deadline);
+      if (left_ms <= 0) break;
+      rd::AdminOptionsPtr admin(rd_kafka_AdminOptions_new(rk.get(), op));
+      char error[256] = "";
+      rd_kafka_AdminOptions_set_request_timeout(admin.get(), left_ms, error, sizeof error);
+      rd_kafka_AdminOptions_set_opaque(admin.get(), OpaqueOf(next));
+      start(next, admin.get(), queue.get());
+      ++next;
+      ++in_flight;
+    }
+    if (in_flight == 0) break;  // deadline passed before the rest could be sent
+    const int left_ms = RemainingMs(deadline);
+    if (left_ms <= 0) break;
+    rd::EventPtr event(rd_kafka_queue_poll(queue.get(), left_ms));
+    if (!event) continue;
+    const size_t index = IndexOf(event.get());
+    if (index >= count || answered[index]) continue;
+    answered[index] = true;
+    --in_flight;
+    on_result(index, event.get());
+  }
+  // Requests still outstanding time out inside librdkafka by the deadline (their request timeout); their
+  // results then go to the destroyed queue, which discards them.
+  return answered;
+}
+
+GroupClient::GroupClient(GroupClientOptions options) : impl_(std::make_unique<Impl>()) {
+  impl_->options = std::move(options);
+  const ClientOptions& opts = impl_->options.client;
+  if (opts.servers.empty()) throw std::invalid_argument("kafka group client: no bootstrap servers");
+
+  std::string servers;
+  for (const auto& server : opts.servers) servers += (servers.empty() ? "" : ",") + server;
+  rd::ConfPtr conf(rd_kafka_conf_new());
+  rd::SetProperty(conf.get(), "bootstrap.servers", servers);
+  rd::SetProperty(conf.get(), "client.id", opts.client_id);
+  rd::SetProperty(conf.get(), "topic.metadata.refresh.interval.ms", "60000");
+  rd::SetProperty(conf.get(), "socket.keepalive.enable", "true");
+  rd::SetProperty(conf.get(), "reconnect.backoff.ms", "500");
+  rd::SetProperty(conf.get(), "reconnect.backoff.max.ms", "10000");
+  rd::SetProperty(conf.get(), "enable.auto.commit", "false");
+  rd::SetProperty(conf.get(), "log.connection.close", "false");
+  if (opts.statistics_interval.count() > 0) {
+    rd::SetProperty(conf.get(), "statistics.interval.ms", std::to_string(opts.statistics_interval.count()));
+  }
+  for (const auto& [name, value] : opts.properties) rd::SetProperty(conf.get(), name, value);
+
+  rd_kafka_conf_set_opaque(conf.get(), impl_.get());
+  rd::RouteLogsToSpdlog(conf.get());
+  rd_kafka_conf_set_error_cb(conf.get(), [](rd_kafka_t*, int err, const char* reason, void* opaque) {
+    static_cast<Impl*>(opaque)->OnError(err, reason);
+  });
+  rd_kafka_conf_set_stats_cb(conf.get(), [](rd_kafka_t*, char* json, size_t json_len, void* opaque) {
+    auto* impl = static_cast<Impl*>(opaque);
+    if (impl->options.client.on_statistics) {
+      impl->options.client.on_statistics(std::string_view(json, json_len));
+    }
+    return 0;
+  });
+
+  char error[512] = "";
+  rd::HandlePtr rk(rd_kafka_new(RD_KAFKA_CONSUMER, conf.get(), error, sizeof error));
+  if (!rk) throw std::invalid_argument(std::string("kafka group client: ") + error);
+  conf.release();  // owned by rk from here on
+  impl_->rk = std::move(rk);
+}
+
+GroupClient::~GroupClient() = default;
+
+ListGroupsResult GroupClient::ListGroups() {
+  auto result = impl_->ListGroupsUntil(impl_->Deadline());
+  rd_kafka_poll(impl_->rk.get(), 0);
+  return result;
+}
+
+ListGroupsResult GroupClient::Impl::ListGroupsUntil(Clock::time_point deadline) {
+  ListGroupsResult result;
+  bool answered = false;
+  RunBounded(
+      1, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS, deadline,
+      [&](size_t, const rd_kafka_AdminOptions_t* admin, rd_kafka_queue_t* queue) {
+        rd_kafka_ListConsumerGroups(rk.get(), admin, queue);
+      },
+      [&](size_t, rd_kafka_event_t* event) {
+        answered = true;
+        if (rd_kafka_event_error(event) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+          result.kind = KindOf(rd_kafka_event_error(event));
+          result.error =
+              "list groups: " + Describe(rd_kafka_event_error(event), rd_kafka_event_error_string(event));
+          return;
+        }
+        const auto* lists = rd_kafka_event_ListConsumerGroups_result(event);
+        size_t n = 0;
+        const rd_kafka_ConsumerGroupListing_t** valid = rd_kafka_ListConsumerGroups_result_valid(lists, &n);
+        for (size_t i = 0; i < n; ++i) {
+          result.groups.push_back(
+              {.group_id = rd_kafka_ConsumerGroupListing_group_id(valid[i]),
+               .state = rd_kafka_consumer_group_state_name(rd_kafka_ConsumerGroupListing_state(valid[i])),
+               .is_simple = rd_kafka_ConsumerGroupListing_is_simple_consumer_group(valid[i]) != 0});
+        }
+        const rd_kafka_error_t** errors = rd_kafka_ListConsumerGroups_result_errors(lists, &n);
+        std::set<std::string> messages;  // every broker usually fails the same way: say it once
+        for (size_t i = 0; i < n; ++i) {
+          const ErrorKind kind = KindOf(rd_kafka_error_code(errors[i]));
+          if (result.kind == ErrorKind::kNone || result.kind == ErrorKind::kUnsupported) result.kind = kind;
+          messages.insert(Describe(rd_kafka_error_code(errors[i]), rd_kafka_error_string(errors[i])));
+        }
+        for (const auto& message : messages) {
+          result.error += (result.error.empty() ? "list groups: " : "; ") + message;
+        }
+      });
+  if (!answered) {
+    result.kind = ErrorKind::kTimeout;
+    result.error = "list groups: no answer within " + std::to_string(options.client.timeout.count()) + " ms";
+  }
+  std::ranges::sort(result.groups, {}, &GroupListing::group_id);
+  // Only a clear answer changes what we believe about the cluster: every broker refused the API.
+  if (result.groups.empty() && result.kind == ErrorKind::kUnsupported) {
+    group_apis = GroupApis::kUnsupported;
+  } else if (result.kind == ErrorKind::kNone || !result.groups.empty()) {
+    group_apis = GroupApis::kSupported;
+  }
+  return result;
+}
+
+std::vector<GroupDescription> GroupClient::DescribeGroups(const std::vector<std::string>& group_ids) {
+  Impl& impl = *impl_;
+  const auto deadline = impl.Deadline();
+  std::vector<GroupDescription> out(group_ids.size());
+  for (size_t i = 0; i < group_ids.size(); ++i) out[i].group_id = group_ids[i];
+  if (group_ids.empty()) return out;
+
+  // DescribeConsumerGroups against a cluster that lacks it may never answer and can wedge the handle
+  // (see LIBRDKAFKA-NOTES.md), so it is only sent once ListGroups showed the cluster has the group APIs.
+  if (impl.group_apis == GroupApis::kUnknown) impl.ListGroupsUntil(deadline);
+  if (impl.group_apis == GroupApis::kUnsupported) {
+    for (auto& entry : out) {
+      entry.kind = ErrorKind::kUnsupported;
+      entry.error = "describe group: the cluster does not support the consumer group APIs (ListGroups)";
+    }
+    return out;
+  }
+
+  std::map<std::string, std::vector<size_t>> inputs_of;
+  for (size_t i = 0; i < group_ids.size(); ++i) inputs_of[group_ids[i]].push_back(i);
+  std::vector<std::vector<std::string>> batches;
+  const size_t batch_size = std::max<size_t>(1, impl.options.describe_batch);
+  for (const auto& [group, inputs] : inputs_of) {
+    if (batches.empty() || batches.back().size() >= batch_size) batches.emplace_back();
+    batches.back().push_back(group);
+  }
+  std::vector<bool> answered_group(group_ids.size(), false);
+
+  auto fill = [&](const std::string& group, const std::function<void(GroupDescription&)>& set) {
+    auto it = inputs_of.find(group);
+    if (it == inputs_of.end()) return;
+    for (size_t input : it->second) {
+      set(out[input]);
+      answered_group[input] = true;
+    }
+  };
+
+  impl.RunBounded(
+      batches.size(), RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS, deadline,
+      [&](size_t b, const rd_kafka_AdminOptions_t* admin, rd_kafka_queue_t* queue) {
+        std::vector<const char*> names;
+        for (const auto& group : batches[b]) names.push_back(group.c_str());
+        rd_kafka_DescribeConsumerGroups(impl.rk.get(), names.data(), names.size(), admin, queue);
+      },
+      [&](size_t b, rd_kafka_event_t* event) {
+        if (rd_kafka_event_error(event) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+          const std::string error =
+              "describe group: " + Describe(rd_kafka_event_error(event), rd_kafka_event_error_string(event));
+          for (const auto& group : batches[b]) {
+            fill(group, [&](GroupDescription& entry) {
+              entry.kind = KindOf(rd_kafka_event_error(event));
+              entry.error = error;
+            });
+          }
+          return;
+        }
+        size_t n = 0;
+        const auto** groups = rd_kafka_DescribeConsumerGroups_result_groups(
+            rd_kafka_event_DescribeConsumerGroups_result(event), &n);
+        for (size_t g = 0; g < n; ++g) {
+          const rd_kafka_ConsumerGroupDescription_t* description = groups[g];
+          fill(rd_kafka_ConsumerGroupDescription_group_id(description), [&](GroupDescription& entry) {
+            if (const rd_kafka_error_t* error = rd_kafka_ConsumerGroupDescription_error(description)) {
+              entry.kind = KindOf(rd_kafka_error_code(error));
+              entry.error =
+                  "describe group: " + Describe(rd_kafka_error_code(error), rd_kafka_error_string(error));
+              return;
+            }
+            entry.state =
+                rd_kafka_consumer_group_state_name(rd_kafka_ConsumerGroupDescription_state(description));
+            const char* assignor = rd_kafka_ConsumerGroupDescription_partition_assignor(description);
+            entry.assignor = assignor != nullptr ? assignor : "";
+            const rd_kafka_Node_t* coordinator = rd_kafka_ConsumerGroupDescription_coordinator(description);
+            entry.coordinator_id = coordinator != nullptr ? rd_kafka_Node_id(coordinator) : -1;
+            entry.is_simple = rd_kafka_ConsumerGroupDescription_is_simple_consumer_group(description) != 0;
+            entry.members.clear();
+            for (size_t m = 0; m < rd_kafka_ConsumerGroupDescription_member_count(description); ++m) {
+              const rd_kafka_MemberDescription_t* member =
+                  rd_kafka_ConsumerGroupDescription_member(description, m);
+              GroupMember& member_out = entry.members.emplace_back();
+              const char* member_id = rd_kafka_MemberDescription_consumer_id(member);
+              const char* client_id = rd_kafka_MemberDescription_client_id(member);
+              const char* host = rd_kafka_MemberDescription_host(member);
+              member_out.member_id = member_id != nullptr ? member_id : "";
+              member_out.client_id = client_id != nullptr ? client_id : "";
+              member_out.host = host != nullptr ? host : "";
+              if (const auto* assignment = rd_kafka_MemberDescription_assignment(member)) {
+                member_out.assignment = RefsOf(rd_kafka_MemberAssignment_partitions(assignment));
+              }
+            }
+            std::ranges::sort(entry.members, {}, &GroupMember::member_id);
+          });
+        }
+      });
+
+  for (size_t i = 0; i < out.size(); ++i) {
+    if (answered_group[i]) continue;
+    out[i].kind = ErrorKind::kTimeout;
+    out[i].error =
+        "describe group: no answer within " + std::to_string(impl.options.client.timeout.count()) + " ms";
+  }
+  rd_kafka_poll(impl.rk.get(), 0);
+  return out;
+}
+
+void GroupClient::Impl::FetchOffsets(
+    const std::vector<size_t>& which, const std::vector<std::string>& group_ids,
+    const rd_kafka_topic_partition_list_t* explicit_list, Clock::time_point deadline,
+    const std::function<void(size_t, const rd_kafka_group_result_t*, rd_kafka_event_t*)>& done,
+    std::vector<bool>& answered) {
+  auto answered_now = RunBounded(
+      which.size(), RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS, deadline,
+      [&](size_t k, const rd_kafka_AdminOptions_t* admin, rd_kafka_queue_t* queue) {
+        rd_kafka_ListConsumerGroupOffsets_t* request =
+            rd_kafka_ListConsumerGroupOffsets_new(group_ids[which[k]].c_str(), explicit_list);
+        rd_kafka_ListConsumerGroupOffsets(rk.get(), &request, 1, admin, queue);
+        rd_kafka_ListConsumerGroupOffsets_destroy(request);  // librdkafka copied it
+      },
+      [&](size_t k, rd_kafka_event_t* event) {
+        const rd_kafka_group_result_t* group = nullptr;
+        if (rd_kafka_event_error(event) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+          size_t n = 0;
+          const auto** groups = rd_kafka_ListConsumerGroupOffsets_result_groups(
+              rd_kafka_event_ListConsumerGroupOffsets_result(event), &n);
+          if (n > 0) group = groups[0];
+        }
+        done(which[k], group, event);
+      });
+  for (size_t k = 0; k < which.size(); ++k) {
+    if (answered_now[k]) answered[which[k]] = true;
+  }
+}
+
+std::vector<GroupOffsets> GroupClient::FetchCommittedOffsets(const std::vector<std::string>& group_ids,
+                                                             const std::vector<PartitionRef>& partitions) {
+  Impl& impl = *impl_;
+  const auto deadline = impl.Deadline();
+  std::vector<GroupOffsets> out(group_ids.size());
+  for (size_t i = 0; i < group_ids.size(); ++i) out[i].group_id = group_ids[i];
+  if (group_ids.empty() || partitions.empty()) return out;
+
+  std::set<std::pair<std::string, int32_t>> watched;
+  rd::PartitionListPtr explicit_list(rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size())));
+  for (const auto& ref : partitions) {
+    if (watched.emplace(ref.topic, ref.partition).second) {
+      rd_kafka_topic_partition_list_add(explicit_list.get(), ref.topic.c_str(), ref.partition);
+    }
+  }
+
+  std::vector<bool> answered(group_ids.size(), false);
+  std::vector<bool> came_back_empty(group_ids.size(), false);  // "all partitions" answered nothing
+  bool explicit_has_commit = false;
+
+  // Fills out[i] from one answer; returns whether the raw answer listed any partition.
+  auto store = [&](size_t i, const rd_kafka_group_result_t* group, rd_kafka_event_t* event) {
+    GroupOffsets& entry = out[i];
+    entry.offsets.clear();
+    entry.error.clear();
+    entry.kind = ErrorKind::kNone;
+    if (rd_kafka_event_error(event) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      entry.kind = KindOf(rd_kafka_event_error(event));
+      entry.error =
+          "committed offsets: " + Describe(rd_kafka_event_error(event), rd_kafka_event_error_string(event));
+      return false;
+    }
+    if (group == nullptr) {
+      entry.kind = ErrorKind::kOther;
+      entry.error = "committed offsets: the answer named no group";
+      return false;
+    }
+    if (const rd_kafka_error_t* error = rd_kafka_group_result_error(group)) {
+      entry.kind = KindOf(rd_kafka_error_code(error));
+      entry.error =
+          "committed offsets: " + Describe(rd_kafka_error_code(error), rd_kafka_error_string(error));
+      return false;
+    }
+    const rd_kafka_topic_partition_list_t* list = rd_kafka_group_result_partitions(group);
+    const bool any = list != nullptr && list->cnt > 0;
+    for (int p = 0; list != nullptr && p < list->cnt; ++p) {
+      const rd_kafka_topic_partition_t& element = list->elems[p];
+      if (!watched.contains({element.topic, element.partition})) continue;
+      const bool has_error = element.err != RD_KAFKA_RESP_ERR_NO_ERROR;
+      if (element.offset < 0 && !has_error) continue;  // no commit (RD_KAFKA_OFFSET_INVALID)
+      entry.offsets.push_back({.topic = element.topic,
+                               .partition = element.partition,
+                               .offset = element.offset < 0 ? -1 : element.offset,
+                               .error = has_error ? Describe(element.err, nullptr) : ""});
+    }
+    std::ranges::sort(entry.offsets, [](const auto& a, const auto& b) {
+      return std::tie(a.topic, a.partition) < std::tie(b.topic, b.partition);
+    });
+    return any;
+  };
+
+  std::vector<size_t> all(group_ids.size());
+  for (size_t i = 0; i < all.size(); ++i) all[i] = i;
+  if (impl.all_partitions == AllPartitions::kBroken) {
+    impl.FetchOffsets(
+        all, group_ids, explicit_list.get(), deadline,
+        [&](size_t i, const rd_kafka_group_result_t* group, rd_kafka_event_t* event) {
+          store(i, group, event);
+        },
+        answered);
+  } else {
+    // One request per group whatever the partition count: a null list means "all the group's offsets".
+    impl.FetchOffsets(
+        all, group_ids, nullptr, deadline,
+        [&](size_t i, const rd_kafka_group_result_t* group, rd_kafka_event_t* event) {
+          const bool any = store(i, group, event);
+          if (any) impl.all_partitions = AllPartitions::kWorks;
+          came_back_empty[i] = !any && out[i].error.empty();
+        },
+        answered);
+    std::vector<size_t> recheck;
+    if (impl.all_partitions == AllPartitions::kUnknown) {
+      for (size_t i = 0; i < group_ids.size(); ++i) {
+        if (came_back_empty[i]) recheck.push_back(i);
+      }
+    }
+    if (!recheck.empty()) {
+      for (size_t i : recheck) answered[i] = false;  // the explicit answer, or a timeout, replaces it
+      // Nothing for "all": either these groups have no commits or the cluster does not understand the
+      // null list. The explicit list tells the two apart, and its answer is right in both cases.
+      impl.FetchOffsets(
+          recheck, group_ids, explicit_list.get(), deadline,
+          [&](size_t i, const rd_kafka_group_result_t* group, rd_kafka_event_t* event) {
+            store(i, group, event);
+            for (const auto& offset : out[i].offsets) explicit_has_commit |= offset.offset >= 0;
+          },
+          answered);
+      if (explicit_has_commit) {
+        impl.all_partitions = AllPartitions::kBroken;
+        spdlog::info(
+            "kafka group client {}: the cluster answers OffsetFetch for all partitions with nothing; asking "
+            "for the watched partitions explicitly from now on",
+            impl.options.client.client_id);
+      }
+    }
+  }
+
+  for (size_t i = 0; i < out.size(); ++i) {
+    if (answered[i]) continue;
+    out[i].offsets.clear();
+    out[i].kind = ErrorKind::kTimeout;
+    out[i].error =
+        "committed offsets: no answer within " + std::to_string(impl.options.client.timeout.count()) + " ms";
+  }
+  rd_kafka_poll(impl.rk.get(), 0);
+  return out;
+}
+
+}  // namespace kpe::kafka

@@ -1,0 +1,117 @@
+#pragma once
+// Consumer groups through librdkafka's Admin API: discovery, descriptions, committed offsets. Uses its
+// own handle, so a misbehaving group coordinator can never stall metadata or watermark requests.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "kafka/cluster_client.h"
+#include "kafka/types.h"
+
+namespace kpe::kafka {
+
+/// Why a request failed, for decisions (fall back, export a refusal) rather than for display.
+enum class ErrorKind {
+  kNone,
+  kUnsupported,    // the broker does not implement the API (e.g. librdkafka's mock and ListGroups)
+  kAuthorization,  // *_AUTHORIZATION_FAILED: the principal may not do this
+  kTimeout,
+  kOther,
+};
+
+struct GroupListing {
+  std::string group_id;
+  std::string state;  // "Stable", "Empty", ... ; "Unknown" when the broker does not say (ListGroups < v4)
+  bool is_simple = false;
+};
+
+struct ListGroupsResult {
+  std::vector<GroupListing> groups;  // sorted by group_id
+  std::string error;                 // "" on success
+  ErrorKind kind = ErrorKind::kNone;
+};
+
+struct GroupMember {
+  std::string member_id;
+  std::string client_id;
+  std::string host;
+  std::vector<PartitionRef> assignment;  // sorted
+};
+
+struct GroupDescription {
+  std::string group_id;
+  std::string state;
+  std::string assignor;  // partition assignor (protocol), e.g. "range"
+  int32_t coordinator_id = -1;
+  bool is_simple = false;
+  std::vector<GroupMember> members;  // sorted by member_id
+  std::string error;                 // "" on success
+  ErrorKind kind = ErrorKind::kNone;
+};
+
+struct CommittedOffset {
+  std::string topic;
+  int32_t partition = 0;
+  int64_t offset = -1;  // -1: no committed offset
+  std::string error;    // per-partition error, "" when none
+};
+
+struct GroupOffsets {
+  std::string group_id;
+  // Sorted by (topic, partition); only watched partitions with a commit (or with a per-partition error).
+  std::vector<CommittedOffset> offsets;
+  std::string error;  // "" on success
+  ErrorKind kind = ErrorKind::kNone;
+};
+
+struct GroupClientOptions {
+  ClientOptions client;        // servers, properties, timeout (deadline of each call below)
+  size_t max_in_flight = 16;   // Admin requests outstanding at once, whatever the group count
+  size_t describe_batch = 50;  // groups per DescribeConsumerGroups request
+};
+
+/// Owns one librdkafka handle for group requests. Thread-compatible: calls must not overlap. Every
+/// call returns within about options.client.timeout, with per-group errors for what did not answer.
+class GroupClient {
+ public:
+  /// Throws std::invalid_argument naming the property when librdkafka rejects a configuration value.
+  explicit GroupClient(GroupClientOptions options);
+  ~GroupClient();
+  GroupClient(const GroupClient&) = delete;
+  GroupClient& operator=(const GroupClient&) = delete;
+
+  /// All consumer groups the brokers know (ListConsumerGroups). kind tells unsupported/authorization
+  /// refusals apart so the caller can fall back to statically configured groups. When some brokers
+  /// answer and others fail, `groups` holds what was answered and `error`/`kind` describe the failures.
+  /// An answer where every broker says "unsupported" is remembered (see DescribeGroups).
+  ListGroupsResult ListGroups();
+
+  /// Describes `group_ids` (DescribeConsumerGroups), in batches, with at most max_in_flight requests
+  /// outstanding. One entry per input, same order; groups not answered by the deadline get kTimeout.
+  /// DescribeConsumerGroups is never sent to a cluster that lacks the group APIs (it may never answer
+  /// and wedge the handle): if no ListGroups has told yet, one is sent first (same deadline), and if the
+  /// cluster is unsupported every entry is kUnsupported without a request.
+  std::vector<GroupDescription> DescribeGroups(const std::vector<std::string>& group_ids);
+
+  /// Committed offsets of each group (ListConsumerGroupOffsets, one group per request as librdkafka
+  /// 2.0.2 requires, at most max_in_flight outstanding). `partitions` is the fallback list asked for
+  /// explicitly when the broker does not answer "all partitions" (librdkafka's mock, old brokers);
+  /// only partitions in `partitions` are returned. One entry per input group, same order.
+  /// Each group is first asked for "all partitions" (one OffsetFetch whatever the partition count). A
+  /// group answered with nothing is asked again with the explicit list while the client has not yet
+  /// learned which kind of cluster it talks to; the client then remembers: any non-empty "all" answer
+  /// means the cluster understands it (empty answers are then trusted), and an empty "all" answer for
+  /// a group whose explicit answer has a commit means it does not (the explicit list is used from then
+  /// on). Empty `partitions`: entries without offsets and without a request.
+  std::vector<GroupOffsets> FetchCommittedOffsets(const std::vector<std::string>& group_ids,
+                                                  const std::vector<PartitionRef>& partitions);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace kpe::kafka

@@ -1,0 +1,420 @@
+// GroupClient against two real wire-protocol peers: librdkafka's mock cluster (commits made by real
+// clients; no group APIs) and the Python test broker (scripted groups, faults, request counts).
+
+#include "kafka/group_client.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+#include <chrono>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "kafka/mock_cluster.h"
+#include "kafka/rdkafka_ptr.h"
+#include "test_broker.h"
+#include "test_support.h"
+
+namespace kpe::kafka {
+namespace {
+
+using std::chrono::milliseconds;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using testing::TestBroker;
+using Clock = std::chrono::steady_clock;
+
+struct Commit {
+  std::string topic;
+  int32_t partition;
+  int64_t offset;
+};
+
+// Compact views for matchers: "topic/partition=offset".
+std::vector<std::string> View(const std::vector<CommittedOffset>& offsets) {
+  std::vector<std::string> out;
+  for (const auto& o : offsets) {
+    out.push_back(o.topic + "/" + std::to_string(o.partition) + "=" + std::to_string(o.offset) +
+                  (o.error.empty() ? "" : " " + o.error));
+  }
+  return out;
+}
+std::vector<std::string> View(const std::vector<PartitionRef>& refs) {
+  std::vector<std::string> out;
+  for (const auto& r : refs) out.push_back(r.topic + "/" + std::to_string(r.partition));
+  return out;
+}
+
+GroupClientOptions OptionsFor(const std::string& bootstrap, milliseconds timeout = milliseconds(5000)) {
+  GroupClientOptions options;
+  options.client.servers = {bootstrap};
+  options.client.timeout = timeout;
+  return options;
+}
+
+std::vector<PartitionRef> PartitionsOf(const std::string& topic, int count) {
+  std::vector<PartitionRef> refs;
+  for (int p = 0; p < count; ++p) refs.push_back({topic, p});
+  return refs;
+}
+
+rd::PartitionListPtr ListOf(const std::vector<Commit>& commits) {
+  rd::PartitionListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(commits.size())));
+  for (const auto& c : commits) {
+    rd_kafka_topic_partition_list_add(list.get(), c.topic.c_str(), c.partition)->offset = c.offset;
+  }
+  return list;
+}
+
+// A "simple" commit, as a consumer that assigns partitions itself does: a handle with group.id calling
+// rd_kafka_commit with explicit offsets, without joining the group.
+void SimpleCommit(const std::string& bootstrap, const std::string& group,
+                  const std::vector<Commit>& commits) {
+  rd::ConfPtr conf(rd_kafka_conf_new());
+  rd::SetProperty(conf.get(), "bootstrap.servers", bootstrap);
+  rd::SetProperty(conf.get(), "group.id", group);
+  char error[512] = "";
+  rd::HandlePtr rk(rd_kafka_new(RD_KAFKA_CONSUMER, conf.release(), error, sizeof error));
+  ASSERT_TRUE(rk) << error;
+  auto list = ListOf(commits);
+  ASSERT_EQ(rd_kafka_commit(rk.get(), list.get(), /*async=*/0), RD_KAFKA_RESP_ERR_NO_ERROR) << group;
+}
+
+// Commits for many groups from one Admin handle (AlterConsumerGroupOffsets: OffsetCommit without
+// membership), so that hundreds of groups do not need hundreds of client handles.
+void AdminCommit(const std::string& bootstrap, const std::vector<std::pair<std::string, Commit>>& commits) {
+  rd::ConfPtr conf(rd_kafka_conf_new());
+  rd::SetProperty(conf.get(), "bootstrap.servers", bootstrap);
+  char error[512] = "";
+  rd::HandlePtr rk(rd_kafka_new(RD_KAFKA_PRODUCER, conf.release(), error, sizeof error));
+  ASSERT_TRUE(rk) << error;
+  rd::QueuePtr queue(rd_kafka_queue_new(rk.get()));
+  for (const auto& [group, commit] : commits) {
+    auto list = ListOf({commit});
+    rd_kafka_AlterConsumerGroupOffsets_t* alter =
+        rd_kafka_AlterConsumerGroupOffsets_new(group.c_str(), list.get());
+    rd_kafka_AlterConsumerGroupOffsets(rk.get(), &alter, 1, nullptr, queue.get());
+    rd_kafka_AlterConsumerGroupOffsets_destroy(alter);
+  }
+  for (size_t answered = 0; answered < commits.size(); ++answered) {
+    rd::EventPtr event(rd_kafka_queue_poll(queue.get(), 10000));
+    ASSERT_TRUE(event) << "no answer to AlterConsumerGroupOffsets " << answered;
+    ASSERT_EQ(rd_kafka_event_error(event.get()), RD_KAFKA_RESP_ERR_NO_ERROR)
+        << rd_kafka_event_error_string(event.get());
+    size_t n = 0;
+    const auto** groups = rd_kafka_AlterConsumerGroupOffsets_result_groups(
+        rd_kafka_event_AlterConsumerGroupOffsets_result(event.get()), &n);
+    ASSERT_EQ(n, 1u);
+    ASSERT_EQ(rd_kafka_group_result_error(groups[0]), nullptr) << rd_kafka_group_result_name(groups[0]);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// librdkafka's mock cluster
+
+TEST(GroupClientMockTest, committed_offsets_are_exactly_the_simple_commits) {
+  MockCluster mock(3);
+  mock.CreateTopic("orders", 4, 3);
+  SimpleCommit(mock.Bootstraps(), "billing", {{"orders", 0, 17}, {"orders", 2, 5}});
+
+  GroupClient client(OptionsFor(mock.Bootstraps()));
+  auto result = client.FetchCommittedOffsets({"billing"}, PartitionsOf("orders", 4));
+  ASSERT_EQ(result.size(), 1u);
+  EXPECT_EQ(result[0].group_id, "billing");
+  EXPECT_EQ(result[0].error, "");
+  EXPECT_THAT(View(result[0].offsets), ElementsAre("orders/0=17", "orders/2=5"));
+}
+
+TEST(GroupClientMockTest, committed_offsets_stay_right_on_later_calls_and_follow_new_commits) {
+  MockCluster mock(1);
+  mock.CreateTopic("orders", 2, 1);
+  SimpleCommit(mock.Bootstraps(), "billing", {{"orders", 1, 3}});
+  GroupClient client(OptionsFor(mock.Bootstraps()));
+  ASSERT_THAT(View(client.FetchCommittedOffsets({"billing"}, PartitionsOf("orders", 2))[0].offsets),
+              ElementsAre("orders/1=3"));
+
+  SimpleCommit(mock.Bootstraps(), "billing", {{"orders", 0, 8}, {"orders", 1, 9}});
+  auto result = client.FetchCommittedOffsets({"billing"}, PartitionsOf("orders", 2));
+  EXPECT_THAT(View(result[0].offsets), ElementsAre("orders/0=8", "orders/1=9"));
+}
+
+TEST(GroupClientMockTest, group_without_commits_has_no_offsets_and_no_error) {
+  MockCluster mock(1);
+  mock.CreateTopic("orders", 2, 1);
+  SimpleCommit(mock.Bootstraps(), "billing", {{"orders", 0, 1}});
+  GroupClient client(OptionsFor(mock.Bootstraps()));
+  auto result = client.FetchCommittedOffsets({"idle", "billing"}, PartitionsOf("orders", 2));
+  ASSERT_EQ(result.size(), 2u);
+  EXPECT_EQ(result[0].group_id, "idle");
+  EXPECT_EQ(result[0].error, "");
+  EXPECT_THAT(result[0].offsets, IsEmpty());
+  EXPECT_THAT(View(result[1].offsets), ElementsAre("orders/0=1"));
+}
+
+TEST(GroupClientMockTest, offsets_of_unwatched_topics_are_left_out) {
+  MockCluster mock(1);
+  mock.CreateTopic("orders", 2, 1);
+  mock.CreateTopic("secret", 2, 1);
+  SimpleCommit(mock.Bootstraps(), "billing", {{"orders", 1, 4}, {"secret", 0, 6}, {"secret", 1, 7}});
+  GroupClient client(OptionsFor(mock.Bootstraps()));
+  auto result = client.FetchCommittedOffsets({"billing"}, PartitionsOf("orders", 2));
+  EXPECT_THAT(View(result[0].offsets), ElementsAre("orders/1=4"));
+}
+
+TEST(GroupClientMockTest, committed_offsets_of_a_subscribed_consumer_come_back) {
+  MockCluster mock(1);
+  mock.CreateTopic("orders", 1, 1);
+  mock.Produce("orders", 0, 5);
+  {
+    rd::ConfPtr conf(rd_kafka_conf_new());
+    rd::SetProperty(conf.get(), "bootstrap.servers", mock.Bootstraps());
+    rd::SetProperty(conf.get(), "group.id", "reader");
+    rd::SetProperty(conf.get(), "auto.offset.reset", "earliest");
+    rd::SetProperty(conf.get(), "enable.auto.commit", "false");
+    char error[512] = "";
+    rd::HandlePtr rk(rd_kafka_new(RD_KAFKA_CONSUMER, conf.release(), error, sizeof error));
+    ASSERT_TRUE(rk) << error;
+    rd_kafka_poll_set_consumer(rk.get());
+    auto topics = ListOf({{"orders", RD_KAFKA_PARTITION_UA, 0}});
+    ASSERT_EQ(rd_kafka_subscribe(rk.get(), topics.get()), RD_KAFKA_RESP_ERR_NO_ERROR);
+    int consumed = 0;
+    const auto deadline = Clock::now() + std::chrono::seconds(20);
+    while (consumed < 5 && Clock::now() < deadline) {
+      rd::MessagePtr message(rd_kafka_consumer_poll(rk.get(), 100));
+      if (message && message->err == RD_KAFKA_RESP_ERR_NO_ERROR) ++consumed;
+    }
+    ASSERT_EQ(consumed, 5);
+    ASSERT_EQ(rd_kafka_commit(rk.get(), nullptr, /*async=*/0), RD_KAFKA_RESP_ERR_NO_ERROR);
+    rd_kafka_consumer_close(rk.get());
+  }
+  GroupClient client(OptionsFor(mock.Bootstraps()));
+  auto result = client.FetchCommittedOffsets({"reader"}, PartitionsOf("orders", 1));
+  EXPECT_EQ(result[0].error, "");
+  EXPECT_THAT(View(result[0].offsets), ElementsAre("orders/0=5"));
+}
+
+TEST(GroupClientMockTest, two_hundred_groups_with_eight_in_flight_all_come_back_right) {
+  MockCluster mock(3);
+  mock.CreateTopic("orders", 4, 3);
+  std::vector<std::pair<std::string, Commit>> commits;
+  std::vector<std::string> groups;
+  for (int g = 0; g < 200; ++g) {
+    groups.push_back("group-" + std::to_string(g));
+    commits.push_back({groups.back(), {"orders", g % 4, 1000 + g}});
+  }
+  AdminCommit(mock.Bootstraps(), commits);
+
+  auto options = OptionsFor(mock.Bootstraps(), milliseconds(20000));
+  options.max_in_flight = 8;
+  GroupClient client(options);
+  const auto start = Clock::now();
+  auto result = client.FetchCommittedOffsets(groups, PartitionsOf("orders", 4));
+  const auto first_ms = std::chrono::duration_cast<milliseconds>(Clock::now() - start).count();
+  ASSERT_EQ(result.size(), 200u);
+  for (int g = 0; g < 200; ++g) {
+    EXPECT_EQ(result[g].group_id, groups[g]);
+    EXPECT_EQ(result[g].error, "") << groups[g];
+    EXPECT_THAT(View(result[g].offsets),
+                ElementsAre("orders/" + std::to_string(g % 4) + "=" + std::to_string(1000 + g)))
+        << groups[g];
+  }
+  // The second call asks explicitly at once (the client learned the mock ignores "all partitions").
+  const auto again = Clock::now();
+  auto second = client.FetchCommittedOffsets(groups, PartitionsOf("orders", 4));
+  const auto second_ms = std::chrono::duration_cast<milliseconds>(Clock::now() - again).count();
+  EXPECT_THAT(View(second[199].offsets), ElementsAre("orders/3=1199"));
+  std::printf("200 groups, 8 in flight: first call %lld ms (null list + explicit), second %lld ms\n",
+              static_cast<long long>(first_ms), static_cast<long long>(second_ms));
+}
+
+TEST(GroupClientMockTest, list_groups_is_unsupported_quickly) {
+  MockCluster mock(3);
+  GroupClient client(OptionsFor(mock.Bootstraps()));
+  const auto start = Clock::now();
+  auto result = client.ListGroups();
+  EXPECT_LT(Clock::now() - start, std::chrono::seconds(2));
+  EXPECT_EQ(result.kind, ErrorKind::kUnsupported);
+  EXPECT_THAT(result.error, HasSubstr("list groups: "));
+  EXPECT_THAT(result.groups, IsEmpty());
+}
+
+TEST(GroupClientMockTest, describe_after_unsupported_list_is_unsupported_without_hanging) {
+  MockCluster mock(3);
+  const auto start = Clock::now();
+  {
+    GroupClient client(OptionsFor(mock.Bootstraps()));
+    ASSERT_EQ(client.ListGroups().kind, ErrorKind::kUnsupported);
+    auto result = client.DescribeGroups({"a", "b"});
+    ASSERT_EQ(result.size(), 2u);
+    EXPECT_EQ(result[1].group_id, "b");
+    EXPECT_EQ(result[0].kind, ErrorKind::kUnsupported);
+    EXPECT_THAT(result[0].error, HasSubstr("does not support the consumer group APIs"));
+  }  // destruction included
+  EXPECT_LT(Clock::now() - start, std::chrono::seconds(3));
+}
+
+TEST(GroupClientMockTest, describe_on_a_fresh_client_probes_support_first_and_is_unsupported) {
+  MockCluster mock(3);
+  const auto start = Clock::now();
+  {
+    GroupClient client(OptionsFor(mock.Bootstraps()));
+    auto result = client.DescribeGroups({"a"});
+    EXPECT_EQ(result[0].kind, ErrorKind::kUnsupported);
+  }
+  EXPECT_LT(Clock::now() - start, std::chrono::seconds(3));
+}
+
+TEST(GroupClientMockTest, unknown_kafka_property_is_invalid_argument_naming_it) {
+  auto options = OptionsFor("127.0.0.1:1");
+  options.client.properties["no.such.property"] = "1";
+  EXPECT_THAT([&] { GroupClient client(options); },
+              ::testing::ThrowsMessage<std::invalid_argument>(HasSubstr("'no.such.property'")));
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The Python test broker
+
+constexpr const char* kBrokerState = R"({
+  "topics": {"orders": {"partitions": [{"id": 0, "replicas": [1]}, {"id": 1, "replicas": [1]},
+                                       {"id": 2, "replicas": [1]}]},
+             "payments": {"partitions": [{"id": 0, "replicas": [1]}, {"id": 1, "replicas": [1]}]}},
+  "groups": {
+    "g-stable": {"state": "Stable", "protocol_type": "consumer", "protocol": "range",
+      "members": [{"member_id": "m2", "client_id": "c2", "client_host": "/10.0.0.2",
+                   "assignment": {"orders": [2], "payments": [0]}},
+                  {"member_id": "m1", "client_id": "c1", "client_host": "/127.0.0.1",
+                   "assignment": {"orders": [1, 0]}}],
+      "offsets": {"orders": {"0": 90, "1": 100, "2": 5}, "payments": {"0": 7}}},
+    "g-empty": {"state": "Empty", "protocol_type": "consumer", "protocol": "",
+      "offsets": {"payments": {"1": 3}}},
+    "g-idle": {"state": "Empty", "protocol_type": "consumer", "protocol": ""}
+  }
+})";
+
+std::vector<PartitionRef> BrokerPartitions() {
+  auto refs = PartitionsOf("orders", 3);
+  for (const auto& ref : PartitionsOf("payments", 2)) refs.push_back(ref);
+  return refs;
+}
+
+int64_t RequestCount(TestBroker& broker, const char* api) {
+  simdjson::dom::parser parser;
+  const std::string answer = broker.Control(R"({"op":"get_requests"})");
+  simdjson::dom::element doc = parser.parse(answer);
+  int64_t count = 0;
+  if (doc["requests"][api].get(count) != simdjson::SUCCESS) return 0;
+  return count;
+}
+
+TEST(GroupClientBrokerTest, list_groups_returns_every_group_sorted_with_its_state) {
+  TestBroker broker(kBrokerState);
+  GroupClient client(OptionsFor(broker.Bootstrap()));
+  auto result = client.ListGroups();
+  EXPECT_EQ(result.error, "");
+  EXPECT_EQ(result.kind, ErrorKind::kNone);
+  std::vector<std::string> seen;
+  for (const auto& group : result.groups) seen.push_back(group.group_id + ":" + group.state);
+  EXPECT_THAT(seen, ElementsAre("g-empty:Empty", "g-idle:Empty", "g-stable:Stable"));
+}
+
+TEST(GroupClientBrokerTest, describe_returns_state_assignor_and_members_with_assignments) {
+  TestBroker broker(kBrokerState);
+  GroupClient client(OptionsFor(broker.Bootstrap()));
+  auto result = client.DescribeGroups({"g-stable", "g-empty"});
+  ASSERT_EQ(result.size(), 2u);
+  const GroupDescription& stable = result[0];
+  EXPECT_EQ(stable.error, "");
+  EXPECT_EQ(stable.group_id, "g-stable");
+  EXPECT_EQ(stable.state, "Stable");
+  EXPECT_EQ(stable.assignor, "range");
+  EXPECT_EQ(stable.coordinator_id, 1);
+  ASSERT_EQ(stable.members.size(), 2u);
+  EXPECT_EQ(stable.members[0].member_id, "m1");
+  EXPECT_EQ(stable.members[0].client_id, "c1");
+  EXPECT_EQ(stable.members[0].host, "/127.0.0.1");
+  EXPECT_THAT(View(stable.members[0].assignment), ElementsAre("orders/0", "orders/1"));
+  EXPECT_EQ(stable.members[1].client_id, "c2");
+  EXPECT_EQ(stable.members[1].host, "/10.0.0.2");
+  EXPECT_THAT(View(stable.members[1].assignment), ElementsAre("orders/2", "payments/0"));
+  EXPECT_EQ(result[1].state, "Empty");
+  EXPECT_THAT(result[1].members, IsEmpty());
+}
+
+TEST(GroupClientBrokerTest, committed_offsets_take_one_offset_fetch_per_group_whatever_the_partitions) {
+  TestBroker broker(kBrokerState);
+  GroupClient client(OptionsFor(broker.Bootstrap()));
+  broker.Control(R"({"op":"reset_requests"})");
+  auto result = client.FetchCommittedOffsets({"g-stable", "g-empty"}, BrokerPartitions());
+  ASSERT_EQ(result.size(), 2u);
+  EXPECT_EQ(result[0].error, "");
+  EXPECT_THAT(View(result[0].offsets),
+              ElementsAre("orders/0=90", "orders/1=100", "orders/2=5", "payments/0=7"));
+  EXPECT_THAT(View(result[1].offsets), ElementsAre("payments/1=3"));
+  EXPECT_EQ(RequestCount(broker, "OffsetFetch"), 2);
+}
+
+TEST(GroupClientBrokerTest, group_without_commits_has_no_offsets_and_no_error) {
+  TestBroker broker(kBrokerState);
+  GroupClient client(OptionsFor(broker.Bootstrap()));
+  auto result = client.FetchCommittedOffsets({"g-idle"}, BrokerPartitions());
+  EXPECT_EQ(result[0].error, "");
+  EXPECT_THAT(result[0].offsets, IsEmpty());
+}
+
+TEST(GroupClientBrokerTest, offsets_of_unwatched_topics_are_left_out) {
+  TestBroker broker(kBrokerState);
+  GroupClient client(OptionsFor(broker.Bootstrap()));
+  auto result = client.FetchCommittedOffsets({"g-stable"}, PartitionsOf("payments", 2));
+  EXPECT_THAT(View(result[0].offsets), ElementsAre("payments/0=7"));
+}
+
+TEST(GroupClientBrokerTest, list_groups_refused_with_cluster_authorization_failed_is_an_authorization_error) {
+  TestBroker broker(kBrokerState);
+  broker.Control(R"({"op":"refuse","api":"ListGroups","error_code":31})");
+  GroupClient client(OptionsFor(broker.Bootstrap()));
+  auto result = client.ListGroups();
+  EXPECT_EQ(result.kind, ErrorKind::kAuthorization);
+  EXPECT_THAT(result.error, HasSubstr("list groups: "));
+  EXPECT_THAT(result.error, HasSubstr("CLUSTER_AUTHORIZATION_FAILED"));
+  EXPECT_THAT(result.groups, IsEmpty());
+}
+
+TEST(GroupClientBrokerTest, list_groups_refused_by_one_broker_returns_the_others_groups_and_the_error) {
+  TestBroker broker(R"({"groups": {"on-one": {"state": "Stable", "coordinator": 1},
+                                    "on-two": {"state": "Stable", "coordinator": 2}}})",
+                    /*brokers=*/2);
+  broker.Control(R"({"op":"refuse","api":"ListGroups","error_code":31,"broker":2})");
+  GroupClient client(OptionsFor(broker.Bootstrap()));
+  auto result = client.ListGroups();
+  ASSERT_EQ(result.groups.size(), 1u);
+  EXPECT_EQ(result.groups[0].group_id, "on-one");
+  EXPECT_EQ(result.kind, ErrorKind::kAuthorization);
+  EXPECT_THAT(result.error, HasSubstr("CLUSTER_AUTHORIZATION_FAILED"));
+}
+
+TEST(GroupClientBrokerTest, describe_slower_than_the_timeout_is_a_timeout_and_the_client_recovers) {
+  TestBroker broker(kBrokerState);
+  GroupClient client(OptionsFor(broker.Bootstrap(), milliseconds(1000)));
+  ASSERT_EQ(client.ListGroups().kind, ErrorKind::kNone);  // connected, support known
+  broker.Control(R"({"op":"delay","api":"DescribeGroups","ms":3000})");
+  const auto start = Clock::now();
+  auto slow = client.DescribeGroups({"g-stable"});
+  const auto elapsed = Clock::now() - start;
+  EXPECT_EQ(slow[0].kind, ErrorKind::kTimeout);
+  EXPECT_THAT(slow[0].error, HasSubstr("describe group: "));
+  EXPECT_LT(elapsed, milliseconds(1500));
+  std::printf("delayed DescribeGroups with 1 s timeout returned after %lld ms\n",
+              static_cast<long long>(std::chrono::duration_cast<milliseconds>(elapsed).count()));
+
+  broker.Control(R"({"op":"clear_faults"})");
+  bool recovered =
+      testing::PollUntil([&] { return client.DescribeGroups({"g-stable"})[0].state == "Stable"; },
+                         milliseconds(8000), milliseconds(0));
+  EXPECT_TRUE(recovered);
+}
+
+}  // namespace
+}  // namespace kpe::kafka
