@@ -9,10 +9,12 @@
 #include <csignal>
 #include <mutex>
 #include <optional>
+#include <sstream>
 
 #include "app/landing_page.h"
 #include "build_info.h"
 #include "collect/cluster_collector.h"
+#include "config/validate.h"
 #include "http/server.h"
 #include "kafka/mock_cluster.h"
 #include "kafka/version.h"
@@ -142,26 +144,32 @@ App::~App() = default;
 
 int App::Run() {
   Impl& s = *impl_;
-  const auto& cfg = s.config->config;
-
-  if (cfg.demo) {
+  if (s.config->config.demo) {
     spdlog::warn("demo mode: watching an embedded mock Kafka cluster with a demo workload, not a real one "
                  "(give --kafka.server to watch yours)");
     s.demo = std::make_unique<kafka::DemoCluster>();
+    // The demo cluster's address is known only now: validate the config again with it.
+    config::Config with_demo = s.config->config;
+    for (auto& cluster : with_demo.clusters) {
+      cluster.servers.clear();
+      std::stringstream bootstraps(s.demo->Bootstraps());  // "HOST:PORT,HOST:PORT,..."
+      for (std::string server; std::getline(bootstraps, server, ',');) cluster.servers.push_back(server);
+      if (cluster.static_groups.empty()) cluster.static_groups = kafka::DemoCluster::GroupIds();
+    }
+    s.config = config::Validate(std::move(with_demo));
   }
+  const auto& cfg = s.config->config;  // the final config: collectors keep references into it
 
   s.snapshots.resize(s.config->clusters.size());
   for (size_t i = 0; i < s.config->clusters.size(); ++i) {
     const auto& cluster = s.config->clusters[i];
-    config::ClusterConfig cluster_config = cluster.config;
-    if (s.demo) cluster_config.servers = {s.demo->Bootstraps()};
     // Until the first cycle ends, serve kafka_up 0 for this cluster rather than nothing.
     auto initial = std::make_shared<state::ClusterSnapshot>();
-    initial->cluster = cluster_config.name;
-    initial->labels = cluster_config.labels;
+    initial->cluster = cluster.config.name;
+    initial->labels = cluster.config.labels;
     s.Publish(i, std::move(initial));
     s.collectors.push_back(std::make_unique<collect::ClusterCollector>(
-        cluster_config, cluster.topic_filter, cfg.collection,
+        cluster, s.config->config.collection,
         [&s, i](collect::SnapshotPtr snapshot) { s.Publish(i, std::move(snapshot)); }));
   }
 

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <map>
 #include <utility>
 
 #include "collect/snapshot_builder.h"
@@ -31,13 +32,16 @@ kafka::ClientOptions MakeClientOptions(const config::ClusterConfig& cluster,
 
 bool IsInternalTopic(const std::string& topic) { return topic.rfind("__", 0) == 0; }
 
-ClusterCollector::ClusterCollector(config::ClusterConfig cluster, const config::NameFilter& topic_filter,
+ClusterCollector::ClusterCollector(const config::ValidatedCluster& cluster,
                                    config::CollectionConfig collection, PublishFn publish)
-    : cluster_(std::move(cluster)),
-      topic_filter_(topic_filter),
+    : cluster_(cluster.config),
+      topic_filter_(cluster.topic_filter),
+      group_filter_(cluster.group_filter),
       collection_(collection),
       publish_(std::move(publish)),
-      client_(std::make_unique<kafka::ClusterClient>(MakeClientOptions(cluster_, collection_))) {}
+      client_(std::make_unique<kafka::ClusterClient>(MakeClientOptions(cluster_, collection_))),
+      groups_client_(std::make_unique<kafka::GroupClient>(
+          kafka::GroupClientOptions{MakeClientOptions(cluster_, collection_)})) {}
 
 ClusterCollector::~ClusterCollector() { Stop(); }
 
@@ -63,12 +67,84 @@ SnapshotPtr ClusterCollector::Cycle() {
   client_->ServeCallbacks();
   cycle.now = state::WallClock::now();
 
-  auto snapshot = std::make_shared<const state::ClusterSnapshot>(
-      BuildSnapshot(last_.get(), cluster_, topic_filter_, cycle));
+  auto built = BuildSnapshot(last_.get(), cluster_, topic_filter_, cycle);
+  if (built.up) tracker_.ObserveTopics(built.topics, built.collected_at);
+  auto snapshot = std::make_shared<const state::ClusterSnapshot>(built);
+  if (built.up) {
+    publish_(snapshot);  // topics are served while the groups are read
+    CollectGroups(built);
+    snapshot = std::make_shared<const state::ClusterSnapshot>(std::move(built));
+  }
   LogTransitions(*snapshot);
   last_ = snapshot;
   publish_(snapshot);
   return snapshot;
+}
+
+void ClusterCollector::CollectGroups(state::ClusterSnapshot& snapshot) {
+  const auto start = SteadyClock::now();
+  GroupCycleAnswers answers;
+  std::string error;
+  auto& discovery = snapshot.group_discovery;
+  const auto listing = groups_client_->ListGroups();
+  if (listing.kind == kafka::ErrorKind::kNone) {
+    discovery = {"list", "", ""};
+    for (const auto& group : listing.groups) {
+      if (!group_filter_.Matches(group.group_id)) continue;
+      answers.group_ids.push_back(group.group_id);
+      answers.listed_states[group.group_id] = group.state;
+    }
+    error = listing.error;  // partial: some brokers did not answer
+  } else if (listing.kind == kafka::ErrorKind::kUnsupported ||
+             listing.kind == kafka::ErrorKind::kAuthorization) {
+    // Least-privilege principals and old brokers: watch the groups named in config instead.
+    const std::string reason =
+        listing.kind == kafka::ErrorKind::kUnsupported ? "unsupported" : "authorization";
+    if (discovery.refusal != reason) {
+      spdlog::warn("cluster {}: listing consumer groups refused ({}: {}); watching the {} groups of "
+                   "groups.static instead",
+                   cluster_.name, reason, listing.error, cluster_.static_groups.size());
+    }
+    discovery = {"static", reason, listing.error};
+    answers.group_ids = cluster_.static_groups;
+  } else {
+    // A passing failure: keep watching the groups known from the previous cycle.
+    error = "list: " + listing.error;
+    for (const auto& group : snapshot.groups) answers.group_ids.push_back(group.id);
+  }
+
+  if (!answers.group_ids.empty()) {
+    if (discovery.refusal != "unsupported") {
+      answers.descriptions = groups_client_->DescribeGroups(answers.group_ids);
+    }
+    std::vector<kafka::PartitionRef> partitions;
+    for (const auto& topic : snapshot.topics) {
+      for (const auto& partition : topic.partitions) partitions.push_back({topic.name, partition.id});
+    }
+    answers.offsets = groups_client_->FetchCommittedOffsets(answers.group_ids, partitions);
+  }
+  snapshot.groups = tracker_.Evaluate(answers, snapshot.topics, state::WallClock::now());
+
+  std::map<std::string, int> failures;  // grouped by message, logged once per change
+  for (const auto& group : snapshot.groups) {
+    if (!group.error.empty()) ++failures[group.error];
+  }
+  for (const auto& [message, count] : failures) {
+    error += (error.empty() ? "" : "; ") + std::to_string(count) + (count == 1 ? " group: " : " groups: ") + message;
+  }
+  state::CollectorStatus status;
+  status.name = "groups";
+  status.success = error.empty();
+  status.duration_seconds = SecondsSince(start);
+  status.last_error = error;
+  status.last_success = status.success ? state::WallClock::now() : state::WallClock::time_point{};
+  for (auto it = snapshot.collectors.begin(); it != snapshot.collectors.end(); ++it) {
+    if (it->name != "groups") continue;
+    if (!status.success) status.last_success = it->last_success;
+    snapshot.collectors.erase(it);
+    break;
+  }
+  snapshot.collectors.push_back(std::move(status));
 }
 
 void ClusterCollector::LogTransitions(const state::ClusterSnapshot& snapshot) {

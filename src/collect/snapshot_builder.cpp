@@ -96,6 +96,13 @@ state::ClusterSnapshot BuildSnapshot(const state::ClusterSnapshot* previous,
   next.collectors.push_back(
       MakeStatus(previous, kOffsetsCollector, offsets_error, cycle.offsets_seconds, cycle.now));
 
+  // Groups are collected after the topics (see ClusterCollector): until then, serve the previous ones.
+  if (previous != nullptr) {
+    next.groups = previous->groups;
+    next.group_discovery = previous->group_discovery;
+    if (const auto* groups = FindStatus(previous, "groups")) next.collectors.push_back(*groups);
+  }
+
   if (!cycle.metadata.ok()) {
     // Unreachable: keep serving what we knew, marked stale by the collectors' timestamps.
     if (previous != nullptr) {

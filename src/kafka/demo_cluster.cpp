@@ -180,4 +180,6 @@ std::string DemoCluster::Bootstraps() const { return impl_->mock.Bootstraps(); }
 
 MockCluster& DemoCluster::mock() { return impl_->mock; }
 
+std::vector<std::string> DemoCluster::GroupIds() { return {kKeepingUpGroup, kLaggingGroup}; }
+
 }  // namespace kpe::kafka

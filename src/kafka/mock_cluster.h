@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace kpe::kafka {
 
@@ -56,6 +57,9 @@ class DemoCluster {
 
   std::string Bootstraps() const;
   MockCluster& mock();
+  /// The demo's consumer groups. The mock cannot list groups (no ListGroups), so demo mode names
+  /// them as static groups.
+  static std::vector<std::string> GroupIds();
 
  private:
   struct Impl;

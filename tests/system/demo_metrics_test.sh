@@ -16,7 +16,7 @@ wait_for "demo offsets > 0" 30 bash -c "curl -sf '$KPE_URL/metrics' | grep -E '^
 
 body="$KPE_TMP/metrics.txt"
 curl -sf "$KPE_URL/metrics" -o "$body" || fail "GET /metrics"
-promtool check metrics <"$body" || fail "promtool check metrics rejected the exposition"
+promtool_check "$body" || fail "promtool check metrics rejected the exposition"
 
 for metric in kafka_brokers kafka_broker_info kafka_topic_partitions kafka_topic_partition_current_offset \
   kafka_topic_partition_oldest_offset kafka_topic_partition_leader kafka_topic_partition_replicas \
@@ -30,11 +30,22 @@ done
 grep -qE '^kafka_brokers\{[^}]*cluster="default"[^}]*env="ci"[^}]*\} 3$' "$body" || fail "kafka_brokers should be 3 with labels cluster and env"
 grep -qE '^kafka_up\{[^}]*\} 1$' "$body" || fail "kafka_up should be 1"
 
+# Consumer groups: the mock cannot list groups, so demo mode watches its groups as static ones.
+wait_for "demo group lag" 30 bash -c "curl -sf '$KPE_URL/metrics' | grep -qE '^kafka_consumergroup_lag\{[^}]*consumergroup=\"demo-order-processor\"'"
+curl -sf "$KPE_URL/metrics" -o "$body" || fail "GET /metrics"
+for metric in kafka_consumergroup_current_offset kafka_consumergroup_current_offset_sum kafka_consumergroup_lag \
+  kafka_consumergroup_lag_sum kafka_consumergroup_lag_seconds kafka_consumergroup_status kafka_consumergroup_state; do
+  grep -qE "^${metric}\{[^}]*consumergroup=\"demo-order-processor\"" "$body" || fail "$metric missing for the demo group"
+done
+grep -qE '^kafka_perf_exporter_group_discovery\{[^}]*mode="static"[^}]*\} 1$' "$body" || fail "group discovery should be static on the mock"
+grep -qE '^kafka_perf_exporter_group_list_refused\{[^}]*reason="unsupported"[^}]*\} 1$' "$body" || fail "the mock's ListGroups refusal should be exported"
+promtool_check "$body" || fail "promtool check metrics rejected the exposition with groups"
+
 # gzip: the body is two gzip members; Python's gzip (like Go's, which Prometheus uses) reads them all.
 curl -sf -H 'Accept-Encoding: gzip' "$KPE_URL/metrics" -o "$KPE_TMP/metrics.gz" || fail "gzip GET"
 python3 -c 'import gzip,sys; sys.stdout.write(gzip.decompress(open(sys.argv[1],"rb").read()).decode())' \
   "$KPE_TMP/metrics.gz" >"$KPE_TMP/unzipped.txt" || fail "gzip body does not decompress"
-promtool check metrics <"$KPE_TMP/unzipped.txt" || fail "promtool rejected the gunzipped exposition"
+promtool_check "$KPE_TMP/unzipped.txt" || fail "promtool rejected the gunzipped exposition"
 grep -q '^process_open_fds' "$KPE_TMP/unzipped.txt" || fail "gzip body lacks the per-scrape tail"
 
 code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }

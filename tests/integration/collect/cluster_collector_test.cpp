@@ -42,8 +42,10 @@ class ClusterCollectorTest : public ::testing::Test {
     collection_.max_backoff = 1000ms;
   }
 
-  std::unique_ptr<ClusterCollector> MakeCollector(const config::NameFilter& filter) {
-    return std::make_unique<ClusterCollector>(cluster_, filter, collection_, [this](SnapshotPtr s) {
+  std::unique_ptr<ClusterCollector> MakeCollector(const config::FilterConfig& topics = {}) {
+    validated_ = std::make_unique<config::ValidatedCluster>(config::ValidatedCluster{
+        cluster_, config::NameFilter(topics, "topics"), config::NameFilter({}, "groups")});
+    return std::make_unique<ClusterCollector>(*validated_, collection_, [this](SnapshotPtr s) {
       std::lock_guard lock(mutex_);
       published_.push_back(std::move(s));
     });
@@ -52,13 +54,13 @@ class ClusterCollectorTest : public ::testing::Test {
   kafka::MockCluster mock_{3};
   config::ClusterConfig cluster_;
   config::CollectionConfig collection_;
-  config::NameFilter all_{{}, "topics"};
+  std::unique_ptr<config::ValidatedCluster> validated_;
   std::mutex mutex_;
   std::vector<SnapshotPtr> published_;
 };
 
 TEST_F(ClusterCollectorTest, first_cycle_sees_brokers_topics_and_partitions) {
-  auto collector = MakeCollector(all_);
+  auto collector = MakeCollector();
   const auto snapshot = collector->Cycle();
   EXPECT_TRUE(snapshot->up);
   EXPECT_EQ(snapshot->cluster, "mock");
@@ -69,12 +71,14 @@ TEST_F(ClusterCollectorTest, first_cycle_sees_brokers_topics_and_partitions) {
   EXPECT_EQ(FindTopic(*snapshot, "payments")->partitions.size(), 2u);
   EXPECT_TRUE(Status(*snapshot, "metadata").success);
   EXPECT_TRUE(Status(*snapshot, "offsets").success);
-  ASSERT_EQ(published_.size(), 1u);
-  EXPECT_EQ(published_[0], snapshot);
+  // Published twice: topics first, then with the groups.
+  ASSERT_EQ(published_.size(), 2u);
+  EXPECT_EQ(published_[1], snapshot);
+  EXPECT_EQ(published_[0]->generation, snapshot->generation);
 }
 
 TEST_F(ClusterCollectorTest, newest_offset_advances_by_what_was_produced) {
-  auto collector = MakeCollector(all_);
+  auto collector = MakeCollector();
   const auto before = collector->Cycle();
   mock_.Produce("orders", 2, 25);
   const auto after = collector->Cycle();
@@ -87,15 +91,14 @@ TEST_F(ClusterCollectorTest, newest_offset_advances_by_what_was_produced) {
 }
 
 TEST_F(ClusterCollectorTest, filtered_out_topics_are_not_in_the_snapshot) {
-  const config::NameFilter only_payments({"pay.*", "^$"}, "topics");
-  auto collector = MakeCollector(only_payments);
+  auto collector = MakeCollector({"pay.*", "^$"});
   const auto snapshot = collector->Cycle();
   EXPECT_EQ(FindTopic(*snapshot, "orders"), nullptr);
   EXPECT_NE(FindTopic(*snapshot, "payments"), nullptr);
 }
 
 TEST_F(ClusterCollectorTest, leader_move_shows_in_the_next_cycle) {
-  auto collector = MakeCollector(all_);
+  auto collector = MakeCollector();
   collector->Cycle();
   mock_.SetPartitionLeader("orders", 0, 3);
   const auto snapshot = collector->Cycle();
@@ -103,7 +106,7 @@ TEST_F(ClusterCollectorTest, leader_move_shows_in_the_next_cycle) {
 }
 
 TEST_F(ClusterCollectorTest, broker_down_keeps_its_partitions_last_values_stale_then_fresh_again) {
-  auto collector = MakeCollector(all_);
+  auto collector = MakeCollector();
   mock_.Produce("orders", 0, 5);
   const auto good = collector->Cycle();
   const int32_t leader = FindTopic(*good, "orders")->partitions[0].leader;
@@ -144,8 +147,9 @@ TEST(ClusterCollectorUnreachableTest, unreachable_bootstrap_publishes_down_snaps
   cluster.servers = {"127.0.0.1:1"};  // nothing listens on port 1
   config::CollectionConfig collection;
   collection.timeout = 1000ms;
-  const config::NameFilter all({}, "topics");
-  ClusterCollector collector(cluster, all, collection, [](SnapshotPtr) {});
+  const config::ValidatedCluster validated{cluster, config::NameFilter({}, "topics"),
+                                           config::NameFilter({}, "groups")};
+  ClusterCollector collector(validated, collection, [](SnapshotPtr) {});
   const auto start = std::chrono::steady_clock::now();
   const auto snapshot = collector.Cycle();
   EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
@@ -156,7 +160,7 @@ TEST(ClusterCollectorUnreachableTest, unreachable_bootstrap_publishes_down_snaps
 }
 
 TEST_F(ClusterCollectorTest, started_collector_publishes_on_its_interval_and_stops) {
-  auto collector = MakeCollector(all_);
+  auto collector = MakeCollector();
   collector->Start();
   const auto deadline = std::chrono::steady_clock::now() + 10s;
   for (;;) {
@@ -169,7 +173,7 @@ TEST_F(ClusterCollectorTest, started_collector_publishes_on_its_interval_and_sto
   }
   collector->Stop();
   std::lock_guard lock(mutex_);
-  EXPECT_EQ(published_.back()->generation, published_.size());
+  EXPECT_EQ(published_.back()->generation * 2, published_.size());
 }
 
 }  // namespace
