@@ -14,6 +14,7 @@
 
 #include "kafka/mock_cluster.h"
 #include "kafka/rdkafka_ptr.h"
+#include "commit_support.h"
 #include "test_broker.h"
 #include "test_support.h"
 
@@ -27,11 +28,9 @@ using ::testing::IsEmpty;
 using testing::TestBroker;
 using Clock = std::chrono::steady_clock;
 
-struct Commit {
-  std::string topic;
-  int32_t partition;
-  int64_t offset;
-};
+using testing::Commit;
+using testing::ListOf;
+using testing::SimpleCommit;
 
 // Compact views for matchers: "topic/partition=offset".
 std::vector<std::string> View(const std::vector<CommittedOffset>& offsets) {
@@ -59,28 +58,6 @@ std::vector<PartitionRef> PartitionsOf(const std::string& topic, int count) {
   std::vector<PartitionRef> refs;
   for (int p = 0; p < count; ++p) refs.push_back({topic, p});
   return refs;
-}
-
-rd::PartitionListPtr ListOf(const std::vector<Commit>& commits) {
-  rd::PartitionListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(commits.size())));
-  for (const auto& c : commits) {
-    rd_kafka_topic_partition_list_add(list.get(), c.topic.c_str(), c.partition)->offset = c.offset;
-  }
-  return list;
-}
-
-// A "simple" commit, as a consumer that assigns partitions itself does: a handle with group.id calling
-// rd_kafka_commit with explicit offsets, without joining the group.
-void SimpleCommit(const std::string& bootstrap, const std::string& group,
-                  const std::vector<Commit>& commits) {
-  rd::ConfPtr conf(rd_kafka_conf_new());
-  rd::SetProperty(conf.get(), "bootstrap.servers", bootstrap);
-  rd::SetProperty(conf.get(), "group.id", group);
-  char error[512] = "";
-  rd::HandlePtr rk(rd_kafka_new(RD_KAFKA_CONSUMER, conf.release(), error, sizeof error));
-  ASSERT_TRUE(rk) << error;
-  auto list = ListOf(commits);
-  ASSERT_EQ(rd_kafka_commit(rk.get(), list.get(), /*async=*/0), RD_KAFKA_RESP_ERR_NO_ERROR) << group;
 }
 
 // Commits for many groups from one Admin handle (AlterConsumerGroupOffsets: OffsetCommit without

@@ -1,0 +1,230 @@
+// Consumer-group collection through the real ClusterCollector against two wire-protocol peers:
+// librdkafka's mock cluster (real commits; no group listing) and the Python test broker (scripted
+// groups, members, refusals, a slow coordinator).
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <mutex>
+#include <vector>
+
+#include "../kafka/commit_support.h"
+#include "../kafka/test_broker.h"
+#include "collect/cluster_collector.h"
+#include "kafka/mock_cluster.h"
+
+namespace kpe::collect {
+namespace {
+
+using namespace std::chrono_literals;
+using kafka::testing::SimpleCommit;
+using kafka::testing::TestBroker;
+
+const state::ConsumerGroup* FindGroup(const state::ClusterSnapshot& s, const std::string& id) {
+  for (const auto& g : s.groups) {
+    if (g.id == id) return &g;
+  }
+  return nullptr;
+}
+
+const state::CollectorStatus* FindStatus(const state::ClusterSnapshot& s, const std::string& name) {
+  for (const auto& c : s.collectors) {
+    if (c.name == name) return &c;
+  }
+  return nullptr;
+}
+
+// The group coordinator of the test broker answers one request at a time per connection, so a delayed
+// DescribeGroups also delays the group's OffsetFetch, as a slow coordinator does.
+
+// Owns what a collector refers to, and records what it publishes.
+class Harness {
+ public:
+  Harness(config::ClusterConfig cluster, config::FilterConfig groups = {},
+          std::chrono::milliseconds timeout = 2000ms)
+      : validated_{std::move(cluster), config::NameFilter({}, "topics"), config::NameFilter(groups, "groups")} {
+    collection_.interval = 1000ms;
+    collection_.timeout = timeout;
+    collector_ = std::make_unique<ClusterCollector>(validated_, collection_, [this](SnapshotPtr s) {
+      std::lock_guard lock(mutex_);
+      published_.push_back(std::move(s));
+    });
+  }
+  SnapshotPtr Cycle() { return collector_->Cycle(); }
+  std::vector<SnapshotPtr> Published() {
+    std::lock_guard lock(mutex_);
+    return published_;
+  }
+
+ private:
+  config::ValidatedCluster validated_;
+  config::CollectionConfig collection_;
+  std::mutex mutex_;
+  std::vector<SnapshotPtr> published_;
+  std::unique_ptr<ClusterCollector> collector_;
+};
+
+config::ClusterConfig Cluster(const std::string& bootstrap, std::vector<std::string> static_groups = {}) {
+  config::ClusterConfig cluster;
+  cluster.name = "test";
+  cluster.servers = {bootstrap};
+  cluster.static_groups = std::move(static_groups);
+  return cluster;
+}
+
+class MockGroupsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    mock_.CreateTopic("orders", 3, 3);
+    mock_.Produce("orders", 0, 10);
+    mock_.Produce("orders", 1, 5);
+  }
+  kafka::MockCluster mock_{3};
+};
+
+TEST_F(MockGroupsTest, lag_is_newest_minus_committed_for_a_static_group) {
+  SimpleCommit(mock_.Bootstraps(), "billing", {{"orders", 0, 4}, {"orders", 1, 5}});
+  Harness h(Cluster(mock_.Bootstraps(), {"billing"}));
+  const auto snapshot = h.Cycle();
+  EXPECT_EQ(snapshot->group_discovery.mode, "static");
+  EXPECT_EQ(snapshot->group_discovery.refusal, "unsupported");
+  const auto* group = FindGroup(*snapshot, "billing");
+  ASSERT_NE(group, nullptr);
+  ASSERT_EQ(group->partitions.size(), 2u);
+  EXPECT_EQ(group->partitions[0].lag, 6);
+  EXPECT_EQ(group->partitions[1].lag, 0);
+  ASSERT_EQ(group->topics.size(), 1u);
+  EXPECT_EQ(group->topics[0].lag_sum, 6);
+  EXPECT_EQ(group->topics[0].uncommitted_partitions, 1);  // partition 2 has no commit
+  ASSERT_NE(FindStatus(*snapshot, "groups"), nullptr);
+  EXPECT_TRUE(FindStatus(*snapshot, "groups")->success) << FindStatus(*snapshot, "groups")->last_error;
+}
+
+TEST_F(MockGroupsTest, lag_follows_new_records_and_new_commits) {
+  SimpleCommit(mock_.Bootstraps(), "billing", {{"orders", 0, 4}});
+  Harness h(Cluster(mock_.Bootstraps(), {"billing"}));
+  h.Cycle();
+  mock_.Produce("orders", 0, 7);
+  SimpleCommit(mock_.Bootstraps(), "billing", {{"orders", 0, 12}});
+  const auto snapshot = h.Cycle();
+  EXPECT_EQ(FindGroup(*snapshot, "billing")->partitions[0].lag, 17 - 12);
+  EXPECT_EQ(FindGroup(*snapshot, "billing")->partitions[0].committed_offset, 12);
+}
+
+TEST_F(MockGroupsTest, committed_offset_going_backwards_is_a_rewind) {
+  SimpleCommit(mock_.Bootstraps(), "billing", {{"orders", 0, 8}});
+  Harness h(Cluster(mock_.Bootstraps(), {"billing"}));
+  h.Cycle();
+  SimpleCommit(mock_.Bootstraps(), "billing", {{"orders", 0, 2}});
+  const auto snapshot = h.Cycle();
+  EXPECT_EQ(FindGroup(*snapshot, "billing")->status, state::GroupStatus::kRewind);
+}
+
+TEST_F(MockGroupsTest, committed_offset_not_moving_behind_the_newest_is_stalled_after_a_window) {
+  SimpleCommit(mock_.Bootstraps(), "billing", {{"orders", 0, 4}});
+  Harness h(Cluster(mock_.Bootstraps(), {"billing"}));
+  SnapshotPtr snapshot;
+  for (size_t i = 0; i < state::StatusOptions::kDefaultWindowSize; ++i) {
+    snapshot = h.Cycle();
+    if (i + 1 < state::StatusOptions::kDefaultWindowSize) {
+      EXPECT_NE(FindGroup(*snapshot, "billing")->status, state::GroupStatus::kStalled) << "cycle " << i;
+    }
+  }
+  // Membership is unknown on the mock (no DescribeGroups), so a non-moving group counts as present.
+  EXPECT_EQ(FindGroup(*snapshot, "billing")->status, state::GroupStatus::kStalled);
+}
+
+TEST_F(MockGroupsTest, topics_are_published_before_the_groups_are_read) {
+  SimpleCommit(mock_.Bootstraps(), "billing", {{"orders", 0, 4}});
+  Harness h(Cluster(mock_.Bootstraps(), {"billing"}));
+  h.Cycle();
+  const auto published = h.Published();
+  ASSERT_EQ(published.size(), 2u);
+  EXPECT_FALSE(published[0]->topics.empty());
+  EXPECT_TRUE(published[0]->groups.empty());
+  EXPECT_EQ(published[1]->groups.size(), 1u);
+}
+
+const char* const kBrokerState = R"({
+  "cluster_id": "groups-test",
+  "topics": {"orders": {"partitions": [
+      {"id": 0, "replicas": [1], "isr": [1], "log_start": 0, "high_watermark": 100},
+      {"id": 1, "replicas": [1], "isr": [1], "log_start": 0, "high_watermark": 50}]}},
+  "groups": {
+    "billing": {"state": "Stable", "protocol_type": "consumer", "protocol": "range",
+      "members": [{"member_id": "m1", "client_id": "billing-1", "client_host": "/10.0.0.7",
+                   "assignment": {"orders": [0, 1]}}],
+      "offsets": {"orders": {"0": 90, "1": 50}}},
+    "idle": {"state": "Empty", "protocol_type": "consumer", "protocol": "", "members": []},
+    "tmp-debug": {"state": "Empty", "protocol_type": "consumer", "protocol": "", "members": [],
+      "offsets": {"orders": {"0": 1}}}}
+})";
+
+TEST(BrokerGroupsTest, listed_groups_pass_the_filter_and_are_described) {
+  TestBroker broker(kBrokerState);
+  Harness h(Cluster(broker.Bootstrap()), {".*", "^tmp-"});
+  const auto snapshot = h.Cycle();
+  EXPECT_EQ(snapshot->group_discovery.mode, "list");
+  ASSERT_EQ(snapshot->groups.size(), 2u);
+  EXPECT_EQ(FindGroup(*snapshot, "tmp-debug"), nullptr);
+
+  const auto* billing = FindGroup(*snapshot, "billing");
+  ASSERT_NE(billing, nullptr);
+  EXPECT_TRUE(billing->described);
+  EXPECT_EQ(billing->state, "Stable");
+  EXPECT_EQ(billing->assignor, "range");
+  ASSERT_EQ(billing->members.size(), 1u);
+  EXPECT_EQ(billing->members[0].client_id, "billing-1");
+  EXPECT_EQ(billing->members[0].assigned_partitions, 2);
+  ASSERT_EQ(billing->partitions.size(), 2u);
+  EXPECT_EQ(billing->partitions[0].lag, 10);
+  EXPECT_EQ(billing->partitions[1].lag, 0);
+}
+
+TEST(BrokerGroupsTest, group_without_commits_has_no_lag_series_and_is_empty) {
+  TestBroker broker(kBrokerState);
+  Harness h(Cluster(broker.Bootstrap()));
+  const auto snapshot = h.Cycle();
+  const auto* idle = FindGroup(*snapshot, "idle");
+  ASSERT_NE(idle, nullptr);
+  EXPECT_TRUE(idle->partitions.empty());
+  EXPECT_EQ(idle->state, "Empty");
+  EXPECT_EQ(idle->status, state::GroupStatus::kEmpty);
+}
+
+TEST(BrokerGroupsTest, refused_listing_falls_back_to_static_groups_and_says_why) {
+  TestBroker broker(kBrokerState);
+  broker.Control(R"({"op":"refuse","api":"ListGroups","error_code":31})");
+  Harness h(Cluster(broker.Bootstrap(), {"billing"}));
+  const auto snapshot = h.Cycle();
+  EXPECT_EQ(snapshot->group_discovery.mode, "static");
+  EXPECT_EQ(snapshot->group_discovery.refusal, "authorization");
+  EXPECT_FALSE(snapshot->group_discovery.refusal_error.empty());
+  ASSERT_EQ(snapshot->groups.size(), 1u);
+  EXPECT_EQ(snapshot->groups[0].id, "billing");
+  EXPECT_TRUE(snapshot->groups[0].described);  // only listing is refused, describing still works
+  EXPECT_EQ(snapshot->groups[0].partitions[0].lag, 10);
+}
+
+TEST(BrokerGroupsTest, slow_coordinator_delays_only_the_groups) {
+  TestBroker broker(kBrokerState);
+  Harness h(Cluster(broker.Bootstrap()), {}, 1000ms);
+  h.Cycle();  // warm: connections and coordinator known
+  broker.Control(R"({"op":"delay","api":"DescribeGroups","ms":3000})");
+  const auto start = std::chrono::steady_clock::now();
+  const auto snapshot = h.Cycle();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 2500ms);
+  const auto published = h.Published();
+  ASSERT_EQ(published.size(), 4u);
+  EXPECT_EQ(published[2]->topics.size(), 1u);  // topics were served before the groups were read
+  const auto* billing = FindGroup(*snapshot, "billing");
+  ASSERT_NE(billing, nullptr);
+  EXPECT_FALSE(billing->described);
+  EXPECT_NE(billing->error.find("describe"), std::string::npos) << billing->error;
+  ASSERT_NE(FindStatus(*snapshot, "groups"), nullptr);
+  EXPECT_FALSE(FindStatus(*snapshot, "groups")->success);
+  EXPECT_TRUE(FindStatus(*snapshot, "offsets")->success);  // the topics' own collectors are unharmed
+}
+
+}  // namespace
+}  // namespace kpe::collect
