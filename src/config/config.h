@@ -67,12 +67,44 @@ struct CollectionConfig {
   Duration timeout{10000};
   /// Longest wait between reconnection attempts while the cluster is unreachable.
   Duration max_backoff{60000};
+
+  /// Adaptive sampling: each topic and group is sampled between `interval` (busy or changing) and
+  /// `max_interval` (idle and steady). Off: everything every `interval`.
+  bool adaptive_sampling = true;
+  Duration max_interval{120000};
+  /// Caches of metadata, the group list and group descriptions between cycles. Off: asked every cycle.
+  bool cache = true;
+  Duration metadata_ttl{60000};
+  Duration group_list_ttl{60000};
+  Duration group_description_ttl{300000};
+  /// The CPU governor stretches every interval while the exporter uses more than this many cores
+  /// (0.01 = 1% of one core), measured over `cpu_window`. 0 disables it.
+  double cpu_budget = 0.01;
+  Duration cpu_window{120000};
+};
+
+struct LagConfig {
+  /// Read the timestamp of the record at each lagging committed offset for lag in seconds (exact,
+  /// costs a fetch per new offset, cached), instead of interpolating the offset history.
+  bool precise = false;
+  /// Uncached record reads per cycle and cluster in precise mode (the rest wait for the next cycle).
+  int precise_max_reads = 100;
+};
+
+struct MetricsConfig {
+  /// Most series rendered per scrape; over it, the least interesting topics' per-partition series are
+  /// folded into per-topic aggregates (partition="all"). 0: no budget.
+  int max_series = 0;
+  /// Per-partition families always rendered per topic (e.g. kafka_topic_partition_oldest_offset).
+  std::vector<std::string> topic_granularity;
 };
 
 struct Config {
   WebConfig web;
   LogConfig log;
   CollectionConfig collection;
+  LagConfig lag;
+  MetricsConfig metrics;
   std::vector<ClusterConfig> clusters;  // at least one after loading
   /// Run librdkafka's mock cluster in-process with a demo workload and watch it.
   bool demo = false;

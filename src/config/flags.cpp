@@ -40,6 +40,8 @@ struct Flags {
   std::string log_level;
   std::string log_format;
   std::string collection_interval;
+  std::string adaptive_sampling;
+  std::string cache;
   std::string cluster_name;
   bool demo = false;
   bool version = false;
@@ -89,6 +91,14 @@ void Apply(const CLI::App& app, const Flags& flags, Config& config) {
   if (given("--collection.interval")) {
     config.collection.interval = ParseDuration(flags.collection_interval);
     config.origins["collection.interval"] = "--collection.interval";
+  }
+  if (given("--collection.adaptive-sampling")) {
+    config.collection.adaptive_sampling = flags.adaptive_sampling == "true";
+    config.origins["collection.adaptive_sampling"] = "--collection.adaptive-sampling";
+  }
+  if (given("--collection.cache")) {
+    config.collection.cache = flags.cache == "true";
+    config.origins["collection.cache"] = "--collection.cache";
   }
   if (given("--demo")) config.demo = flags.demo;
   // List flags replace the file's list rather than extending it: the command line says it all.
@@ -187,6 +197,16 @@ CommandLine ParseCommandLine(int argc, const char* const* argv) {
       ->type_name("DURATION")
       ->check(kDuration)
       ->default_str("15s");
+  app.add_option("--collection.adaptive-sampling", flags.adaptive_sampling,
+                 "Sample idle topics and groups less often (up to collection.max_interval)")
+      ->type_name("BOOL")
+      ->check(CLI::IsMember({"true", "false"}))
+      ->default_str("true");
+  app.add_option("--collection.cache", flags.cache,
+                 "Keep metadata, the group list and group descriptions between cycles (with TTLs)")
+      ->type_name("BOOL")
+      ->check(CLI::IsMember({"true", "false"}))
+      ->default_str("true");
   app.add_flag("--demo", flags.demo,
                "Run librdkafka's mock cluster in-process with a demo workload and watch it "
                "(default: off)");

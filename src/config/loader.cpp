@@ -66,13 +66,16 @@ class YamlReader {
   }
 
   void ReadDocument(const YAML::Node& root) {
-    static const Keys kKeys = {"web", "log", "collection", "kafka", "topics", "groups", "demo"};
+    static const Keys kKeys = {"web",    "log",    "collection", "lag", "metrics",
+                               "kafka",  "topics", "groups",     "demo"};
     config_.clusters.assign(1, ClusterConfig{});
     ClusterConfig& cluster = config_.clusters.front();
     ForEachEntry(root, root.Mark(), "", kKeys, [&](const std::string& key, const Value& value) {
       if (key == "web") ReadWeb(value);
       if (key == "log") ReadLog(value);
       if (key == "collection") ReadCollection(value);
+      if (key == "lag") ReadLag(value);
+      if (key == "metrics") ReadMetrics(value);
       if (key == "kafka") ReadKafkaSection(value, "kafka", cluster);
       if (key == "topics") ReadFilterSection(value, "topics", cluster.topics);
       if (key == "groups") ReadGroupsSection(value, "groups", cluster);
@@ -149,6 +152,16 @@ class YamlReader {
     Fail(value.mark, value.path, "expected true or false, got " + Quote(text));
   }
 
+  double ReadDouble(const Value& value) {
+    const std::string text = ReadScalar(value, "a number");
+    double number = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
+    if (text.empty() || ec != std::errc() || end != text.data() + text.size()) {
+      Fail(value.mark, value.path, "expected a number, got " + Quote(text));
+    }
+    return number;
+  }
+
   Duration ReadDuration(const Value& value) {
     const std::string text = ReadScalar(value, "a duration");
     try {
@@ -204,13 +217,42 @@ class YamlReader {
   }
 
   void ReadCollection(const Value& section) {
-    static const Keys kKeys = {"interval", "timeout", "max_backoff"};
-    CollectionConfig& collection = config_.collection;
+    static const Keys kKeys = {"interval",     "timeout",        "max_backoff",
+                               "adaptive_sampling", "max_interval", "cache",
+                               "metadata_ttl", "group_list_ttl", "group_description_ttl",
+                               "cpu_budget",   "cpu_window"};
+    CollectionConfig& c = config_.collection;
     ForEachEntry(section.node, section.mark, section.path, kKeys,
                  [&](const std::string& key, const Value& value) {
-                   if (key == "interval") collection.interval = ReadDuration(value);
-                   if (key == "timeout") collection.timeout = ReadDuration(value);
-                   if (key == "max_backoff") collection.max_backoff = ReadDuration(value);
+                   if (key == "interval") c.interval = ReadDuration(value);
+                   if (key == "timeout") c.timeout = ReadDuration(value);
+                   if (key == "max_backoff") c.max_backoff = ReadDuration(value);
+                   if (key == "adaptive_sampling") c.adaptive_sampling = ReadBool(value);
+                   if (key == "max_interval") c.max_interval = ReadDuration(value);
+                   if (key == "cache") c.cache = ReadBool(value);
+                   if (key == "metadata_ttl") c.metadata_ttl = ReadDuration(value);
+                   if (key == "group_list_ttl") c.group_list_ttl = ReadDuration(value);
+                   if (key == "group_description_ttl") c.group_description_ttl = ReadDuration(value);
+                   if (key == "cpu_budget") c.cpu_budget = ReadDouble(value);
+                   if (key == "cpu_window") c.cpu_window = ReadDuration(value);
+                 });
+  }
+
+  void ReadLag(const Value& section) {
+    static const Keys kKeys = {"precise", "precise_max_reads"};
+    ForEachEntry(section.node, section.mark, section.path, kKeys,
+                 [&](const std::string& key, const Value& value) {
+                   if (key == "precise") config_.lag.precise = ReadBool(value);
+                   if (key == "precise_max_reads") config_.lag.precise_max_reads = ReadInt(value);
+                 });
+  }
+
+  void ReadMetrics(const Value& section) {
+    static const Keys kKeys = {"max_series", "topic_granularity"};
+    ForEachEntry(section.node, section.mark, section.path, kKeys,
+                 [&](const std::string& key, const Value& value) {
+                   if (key == "max_series") config_.metrics.max_series = ReadInt(value);
+                   if (key == "topic_granularity") config_.metrics.topic_granularity = ReadStringList(value);
                  });
   }
 
@@ -346,7 +388,7 @@ Config LoadConfigString(const std::string& yaml, const std::string& source) {
   if (documents.empty() || documents.front().IsNull()) {
     throw ConfigError(source +
                       ": the configuration is empty (expected a mapping with keys such as web, "
-                      "log, collection, kafka, topics, groups, demo)");
+                      "log, collection, lag, metrics, kafka, topics, groups, demo)");
   }
   if (documents.size() > 1) {
     const YAML::Mark mark = documents[1].Mark();

@@ -104,6 +104,21 @@ void CheckCollection(const Checker& check, const CollectionConfig& collection) {
                    " out of range (valid: 100ms to collection.interval, which is " +
                    FormatDuration(collection.interval) + ")");
   }
+  if (collection.max_interval < collection.interval || collection.max_interval > Duration(86'400'000)) {
+    check.Fail("collection.max_interval", "duration " + FormatDuration(collection.max_interval) +
+                                              " out of range (valid: collection.interval, which is " +
+                                              FormatDuration(collection.interval) + ", to 24h)");
+  }
+  check.InRange("collection.metadata_ttl", collection.metadata_ttl, Duration(1000), Duration(86'400'000));
+  check.InRange("collection.group_list_ttl", collection.group_list_ttl, Duration(1000), Duration(86'400'000));
+  check.InRange("collection.group_description_ttl", collection.group_description_ttl, Duration(1000),
+                Duration(86'400'000));
+  check.InRange("collection.cpu_window", collection.cpu_window, Duration(10'000), Duration(3'600'000));
+  if (!(collection.cpu_budget >= 0 && collection.cpu_budget <= 64)) {
+    check.Fail("collection.cpu_budget", "value " + std::to_string(collection.cpu_budget) +
+                                            " out of range (valid: 0 to 64 cores; 0.01 is 1% of one core, "
+                                            "0 turns the governor off)");
+  }
   if (collection.max_backoff < Duration(1000)) {
     check.Fail("collection.max_backoff", "duration " + FormatDuration(collection.max_backoff) +
                                              " too short (valid: 1s or more)");
@@ -169,11 +184,24 @@ std::shared_ptr<const ValidatedConfig> Validate(Config config) {
   CheckWeb(check, config.web, *out);
   check.OneOf("log.level", config.log.level, {"trace", "debug", "info", "warn", "error", "off"});
   check.OneOf("log.format", config.log.format, {"text", "json"});
+  // max_interval left at its default follows a longer interval.
+  if (config.origins.count("collection.max_interval") == 0 &&
+      config.collection.max_interval < config.collection.interval) {
+    config.collection.max_interval = config.collection.interval;
+  }
   // A timeout left at its default follows a shorter interval (e.g. --collection.interval=5s alone).
   if (config.origins.count("collection.timeout") == 0 && config.collection.timeout > config.collection.interval) {
     config.collection.timeout = config.collection.interval;
   }
   CheckCollection(check, config.collection);
+  if (config.lag.precise_max_reads < 1 || config.lag.precise_max_reads > 100000) {
+    check.Fail("lag.precise_max_reads", "value " + std::to_string(config.lag.precise_max_reads) +
+                                            " out of range (valid: 1 to 100000)");
+  }
+  if (config.metrics.max_series < 0) {
+    check.Fail("metrics.max_series", "value " + std::to_string(config.metrics.max_series) +
+                                         " out of range (valid: 0 for no budget, or a positive count)");
+  }
 
   if (config.clusters.empty()) check.Fail("kafka", "no cluster configured");
   // No Kafka address anywhere: show the embedded demo cluster instead of failing (the README's first

@@ -267,3 +267,19 @@ TEST(FlagsTest, group_static_is_repeatable_and_comma_separated) {
 
 }  // namespace
 }  // namespace kpe::config
+
+namespace kpe::config {
+namespace {
+
+TEST(FlagsTest, efficiency_switches_take_true_or_false) {
+  const CommandLine off = Parse({"--collection.adaptive-sampling=false", "--collection.cache", "false"});
+  ASSERT_EQ(off.action, CommandLine::Action::kRun) << off.message;
+  EXPECT_FALSE(off.config.collection.adaptive_sampling);
+  EXPECT_FALSE(off.config.collection.cache);
+  const CommandLine bad = Parse({"--collection.cache=maybe"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_THAT(bad.message, ::testing::HasSubstr("--collection.cache"));
+}
+
+}  // namespace
+}  // namespace kpe::config

@@ -156,8 +156,8 @@ TEST(LoaderErrorTest, unknown_key_is_an_error_naming_file_line_column_key_and_va
 
 TEST(LoaderErrorTest, unknown_top_level_key_is_an_error_naming_the_valid_keys) {
   EXPECT_EQ(LoadError("log: {}\nwebb: {}\n"),
-            "test.yaml:2:1: webb: unknown key (valid keys: web, log, collection, kafka, topics, "
-            "groups, demo)");
+            "test.yaml:2:1: webb: unknown key (valid keys: web, log, collection, lag, metrics, kafka, "
+            "topics, groups, demo)");
 }
 
 TEST(LoaderErrorTest, unknown_key_in_kafka_section_names_its_path) {
@@ -310,6 +310,44 @@ TEST(LoaderTest, static_groups_are_read_as_a_list) {
 TEST(LoaderTest, static_groups_that_are_not_a_list_name_line_and_column) {
   EXPECT_EQ(testing::LoadError("groups:\n  static: billing\n"),
             "test.yaml:2:11: groups.static: expected a list of strings, got \"billing\"");
+}
+
+}  // namespace
+}  // namespace kpe::config
+
+namespace kpe::config {
+namespace {
+
+TEST(LoaderTest, efficiency_lag_and_metrics_sections_are_read) {
+  const Config config = LoadConfigString(R"(
+collection:
+  adaptive_sampling: false
+  max_interval: 5m
+  cache: false
+  metadata_ttl: 30s
+  cpu_budget: 0.02
+lag:
+  precise: true
+  precise_max_reads: 7
+metrics:
+  max_series: 5000
+  topic_granularity: [kafka_topic_partition_oldest_offset]
+)", "test.yaml");
+  EXPECT_FALSE(config.collection.adaptive_sampling);
+  EXPECT_EQ(config.collection.max_interval, Duration(300'000));
+  EXPECT_FALSE(config.collection.cache);
+  EXPECT_EQ(config.collection.metadata_ttl, Duration(30'000));
+  EXPECT_DOUBLE_EQ(config.collection.cpu_budget, 0.02);
+  EXPECT_TRUE(config.lag.precise);
+  EXPECT_EQ(config.lag.precise_max_reads, 7);
+  EXPECT_EQ(config.metrics.max_series, 5000);
+  EXPECT_EQ(config.metrics.topic_granularity,
+            std::vector<std::string>{"kafka_topic_partition_oldest_offset"});
+}
+
+TEST(LoaderTest, cpu_budget_that_is_not_a_number_names_line_and_column) {
+  EXPECT_EQ(testing::LoadError("collection:\n  cpu_budget: lots\n"),
+            "test.yaml:2:15: collection.cpu_budget: expected a number, got \"lots\"");
 }
 
 }  // namespace

@@ -266,3 +266,35 @@ TEST(ValidateTest, no_cluster_is_an_error) {
 
 }  // namespace
 }  // namespace kpe::config
+
+namespace kpe::config {
+namespace {
+
+TEST(ValidateTest, negative_cpu_budget_is_an_error_naming_valid_values) {
+  Config config = Valid();
+  config.collection.cpu_budget = -1;
+  EXPECT_THAT(ValidateError(config), HasSubstr("collection.cpu_budget: value -1.000000 out of range"));
+}
+
+TEST(ValidateTest, max_interval_below_interval_is_an_error_when_set) {
+  Config config = Valid();
+  config.collection.max_interval = Duration(1000);
+  config.origins["collection.max_interval"] = "--x";
+  EXPECT_THAT(ValidateError(config), HasSubstr("collection.max_interval: duration 1s out of range"));
+}
+
+TEST(ValidateTest, default_max_interval_follows_a_longer_interval) {
+  Config config = Valid();
+  config.collection.interval = Duration(600'000);
+  config.collection.timeout = Duration(10'000);
+  EXPECT_EQ(Validate(config)->config.collection.max_interval, Duration(600'000));
+}
+
+TEST(ValidateTest, zero_precise_reads_is_an_error) {
+  Config config = Valid();
+  config.lag.precise_max_reads = 0;
+  EXPECT_THAT(ValidateError(config), HasSubstr("lag.precise_max_reads: value 0 out of range"));
+}
+
+}  // namespace
+}  // namespace kpe::config
