@@ -1,0 +1,267 @@
+#!/usr/bin/env bash
+# Benchmark of the exporter against a mock cluster in its own process. See bench/README.md.
+#
+#   bench/run.sh SCENARIO [--seconds N] [--no-build] [-- EXPORTER_FLAGS...]
+#
+# Builds (Release) the exporter and kpe-bench-cluster in build/bench, starts the cluster for the
+# scenario, starts the exporter on 127.0.0.1 on a free port, waits for /readyz and two collection cycles,
+# then measures for N seconds (default 60) the exporter's CPU, RSS and collection durations (scraping
+# every 5 s, gzip'd, as a Prometheus would), counts the series, and runs wrk (20 connections, 10 s,
+# plain and gzip) for scrape latency. Prints a results block ending in a markdown table row, also
+# appended to build/bench/results.md. Everything it starts is stopped on exit; all on loopback.
+set -euo pipefail
+
+usage() {
+  cat >&2 <<'EOF'
+usage: bench/run.sh SCENARIO [--seconds N] [--no-build] [-- EXPORTER_FLAGS...]
+scenarios:
+  tiny         5 topics x 4 partitions, 3 brokers, 5 groups (a smoke test of the harness)
+  small        100 topics x 10 partitions, 3 brokers, 50 groups
+  large        200 topics x 50 partitions (10,000), 3 brokers, 500 groups
+  large-rtt    large, with 2000 ms RTT injected on broker 1
+  groups-100   100 topics x 10 partitions, 100 groups
+  groups-300   100 topics x 10 partitions, 300 groups
+  groups-1000  100 topics x 10 partitions, 1,000 groups
+Every group commits on the partitions of 3 topics, every 10 s; 200 records/s are produced in total.
+EXPORTER_FLAGS are passed to the exporter after --config, e.g. -- --collection.interval=5s
+EOF
+  exit 2
+}
+
+[[ $# -ge 1 ]] || usage
+SCENARIO=$1
+shift
+SECONDS_TO_MEASURE=60
+BUILD=1
+EXPORTER_FLAGS=()
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    --seconds) SECONDS_TO_MEASURE=${2:?--seconds needs a value}; shift 2 ;;
+    --seconds=*) SECONDS_TO_MEASURE=${1#*=}; shift ;;
+    --no-build) BUILD=0; shift ;;
+    --) shift; EXPORTER_FLAGS=("$@"); break ;;
+    *) echo "unknown argument '$1'" >&2; usage ;;
+  esac
+done
+[[ $SECONDS_TO_MEASURE =~ ^[0-9]+$ && $SECONDS_TO_MEASURE -ge 5 ]] || { echo "--seconds must be a whole number >= 5" >&2; exit 2; }
+
+CLUSTER_COMMON=(--brokers 3 --topics-per-group 3 --produce-rate 200 --commit-interval 10)
+case $SCENARIO in
+  tiny)        CLUSTER=(--topics 5 --partitions 4 --groups 5) ;;
+  small)       CLUSTER=(--topics 100 --partitions 10 --groups 50) ;;
+  large)       CLUSTER=(--topics 200 --partitions 50 --groups 500) ;;
+  large-rtt)   CLUSTER=(--topics 200 --partitions 50 --groups 500 --rtt-broker 1 --rtt-ms 2000) ;;
+  groups-100)  CLUSTER=(--topics 100 --partitions 10 --groups 100) ;;
+  groups-300)  CLUSTER=(--topics 100 --partitions 10 --groups 300) ;;
+  groups-1000) CLUSTER=(--topics 100 --partitions 10 --groups 1000) ;;
+  *) echo "unknown scenario '$SCENARIO'" >&2; usage ;;
+esac
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD_DIR=$ROOT/build/bench
+EXPORTER=$BUILD_DIR/kafka-perf-exporter
+BENCH_CLUSTER=$BUILD_DIR/kpe-bench-cluster
+
+log() { echo "[bench $(date +%H:%M:%S)] $*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+if ! command -v wrk >/dev/null; then
+  log "installing wrk"
+  apt-get install -y wrk >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y wrk >/dev/null; } ||
+    die "wrk is missing and could not be installed (apt-get install wrk)"
+fi
+command -v curl >/dev/null || die "curl is missing"
+
+if [[ $BUILD == 1 ]]; then
+  log "building (Release) in $BUILD_DIR"
+  cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DKPE_BUILD_TESTS=OFF -DKPE_BUILD_BENCH=ON >/dev/null
+  cmake --build "$BUILD_DIR" --target kafka-perf-exporter kpe-bench-cluster -j2 >/dev/null
+fi
+[[ -x $EXPORTER && -x $BENCH_CLUSTER ]] || die "no binaries in $BUILD_DIR (run without --no-build)"
+
+WORK=$(mktemp -d /tmp/kpe-bench.XXXXXX)
+CLUSTER_PID=""
+EXPORTER_PID=""
+stop_pid() {  # TERM, then KILL after 10 s
+  local pid=$1
+  [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+  log "pid $pid did not stop within 10 s: killing it"
+  kill -KILL "$pid" 2>/dev/null || true
+}
+cleanup() {
+  stop_pid "$EXPORTER_PID"
+  exec 7>&- 2>/dev/null || true  # EOF on the cluster's stdin: it stops even if the signal is lost
+  stop_pid "$CLUSTER_PID"
+  wait 2>/dev/null || true
+  if [[ ${KEEP_WORK:-0} == 1 ]]; then log "kept $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# wait_for SECONDS DESCRIPTION COMMAND...: polls COMMAND every 0.5 s until it succeeds.
+wait_for() {
+  local seconds=$1 what=$2
+  shift 2
+  local deadline=$((SECONDS + seconds))
+  until "$@"; do
+    ((SECONDS < deadline)) || die "timed out after ${seconds}s waiting for $what"
+    sleep 0.5
+  done
+}
+
+# --- the cluster, in its own process; its stdin is a FIFO this shell holds open (fd 7)
+mkfifo "$WORK/cluster.stdin"
+"$BENCH_CLUSTER" "${CLUSTER_COMMON[@]}" "${CLUSTER[@]}" --groups-file "$WORK/groups.yaml" \
+  <"$WORK/cluster.stdin" >"$WORK/cluster.out" 2>"$WORK/cluster.log" &
+CLUSTER_PID=$!
+exec 7>"$WORK/cluster.stdin"
+log "scenario $SCENARIO: kpe-bench-cluster ${CLUSTER[*]} (pid $CLUSTER_PID)"
+cluster_ready() {
+  kill -0 "$CLUSTER_PID" 2>/dev/null || die "kpe-bench-cluster exited: $(tail -5 "$WORK/cluster.log")"
+  grep -q '^READY$' "$WORK/cluster.out"
+}
+wait_for 600 "the cluster's READY" cluster_ready
+BOOTSTRAP=$(awk '$1 == "BOOTSTRAP" {print $2}' "$WORK/cluster.out")
+log "cluster ready at $BOOTSTRAP: $(tail -1 "$WORK/cluster.log" | sed 's/^.*\] //')"
+
+# --- the exporter
+PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+BASE=http://127.0.0.1:$PORT
+{
+  echo "web:"
+  echo "  listen_address: \"127.0.0.1:$PORT\""
+  echo "kafka:"
+  echo "  servers: [$(sed 's/[^,]*/"&"/g; s/,/, /g' <<<"$BOOTSTRAP")]"
+  echo "  cluster_name: bench"
+  cat "$WORK/groups.yaml"
+} >"$WORK/exporter.yaml"
+"$EXPORTER" --config="$WORK/exporter.yaml" "${EXPORTER_FLAGS[@]}" >"$WORK/exporter.log" 2>&1 &
+EXPORTER_PID=$!
+log "exporter pid $EXPORTER_PID on $BASE ${EXPORTER_FLAGS[*]}"
+exporter_ready() {
+  kill -0 "$EXPORTER_PID" 2>/dev/null || die "the exporter exited: $(tail -5 "$WORK/exporter.log")"
+  [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$BASE/readyz") == 200 ]]
+}
+wait_for 300 "the exporter's /readyz" exporter_ready
+START_TIME=$SECONDS
+
+# Collector self-metrics: lines "COLLECTOR DURATION LAST_SUCCESS" (success timestamp 0 if never).
+# gzip'd like a Prometheus scrape; decoded by gzip, not curl --compressed: libcurl 7.88 stops after the
+# first gzip member of the exporter's two-member body (curl: (23)), and gzip reads both.
+collector_lines() {
+  curl -s -H 'Accept-Encoding: gzip' --max-time 30 "$BASE/metrics" | gzip -dcf |
+    awk '/^kafka_perf_exporter_collector_(duration_seconds|last_success_timestamp_seconds)\{/ {
+           match($0, /collector="[^"]*"/); c = substr($0, RSTART + 11, RLENGTH - 12)
+           if ($0 ~ /^kafka_perf_exporter_collector_duration/) d[c] = $2; else t[c] = $2
+         }
+         END { for (c in d) printf "%s %s %s\n", c, d[c], (c in t ? t[c] : 0) }'
+}
+# The collector whose end marks the end of a cycle: groups when there are groups, else offsets.
+CYCLE_COLLECTOR=offsets
+grep -q '"' "$WORK/groups.yaml" && CYCLE_COLLECTOR=groups
+cycle_stamp() { collector_lines | awk -v c="$CYCLE_COLLECTOR" '$1 == c {print $3}'; }
+
+log "warm-up: two collection cycles (marked by the $CYCLE_COLLECTOR collector)"
+LAST=$(cycle_stamp)
+for cycle in 1 2; do
+  cycle_done() {
+    local now
+    now=$(cycle_stamp)
+    kill -0 "$EXPORTER_PID" 2>/dev/null || die "the exporter exited: $(tail -5 "$WORK/exporter.log")"
+    [[ -n $now && $now != "$LAST" && $now != 0 ]] && LAST=$now
+  }
+  wait_for 600 "collection cycle $cycle" cycle_done
+done
+WARMUP=$((SECONDS - START_TIME))
+
+# --- measurement window: CPU and collection durations, one gzip'd scrape every 5 s
+CLK_TCK=$(getconf CLK_TCK)
+cpu_ticks() { sed 's/^.*) //' "/proc/$EXPORTER_PID/stat" | awk '{print $12 + $13}'; }
+status_kib() { awk -v k="$1:" '$1 == k {print $2}' "/proc/$EXPORTER_PID/status"; }
+log "measuring for ${SECONDS_TO_MEASURE}s"
+: >"$WORK/samples"
+T0=$(date +%s.%N)
+CPU0=$(cpu_ticks)
+END=$((SECONDS + SECONDS_TO_MEASURE))
+while ((SECONDS < END)); do
+  collector_lines >>"$WORK/samples"
+  left=$((END - SECONDS))
+  sleep $((left < 5 ? (left > 0 ? left : 0) : 5))
+done
+CPU1=$(cpu_ticks)
+T1=$(date +%s.%N)
+RSS_KIB=$(status_kib VmRSS)
+CPU_PCT=$(awk -v a="$CPU0" -v b="$CPU1" -v t0="$T0" -v t1="$T1" -v hz="$CLK_TCK" \
+  'BEGIN { printf "%.1f", (b - a) / hz / (t1 - t0) * 100 }')
+# Per collector: mean and max duration over the distinct runs seen (one per success timestamp).
+durations() {
+  awk -v c="$1" '$1 == c && !seen[$3]++ { n++; s += $2; if ($2 > m) m = $2 }
+                 END { if (n) printf "%.1f/%.1f", s / n * 1000, m * 1000; else printf "-" }' "$WORK/samples"
+}
+DUR_METADATA=$(durations metadata)
+DUR_OFFSETS=$(durations offsets)
+DUR_GROUPS=$(durations groups)
+RUNS=$(awk -v c="$CYCLE_COLLECTOR" '$1 == c && !seen[$3]++ { n++ } END { print n + 0 }' "$WORK/samples")
+
+# --- series and body sizes
+curl -s --max-time 30 -o "$WORK/metrics.txt" "$BASE/metrics"
+SERIES=$(grep -cv '^#' "$WORK/metrics.txt" || true)
+BYTES_PLAIN=$(stat -c %s "$WORK/metrics.txt")
+BYTES_GZIP=$(curl -s --max-time 30 -H 'Accept-Encoding: gzip' -o - "$BASE/metrics" | wc -c)
+TOP_FAMILIES=$(grep -v '^#' "$WORK/metrics.txt" | sed 's/[{ ].*//' | sort | uniq -c | sort -rn | head -5 |
+  awk '{printf "%s%s=%s", (NR > 1 ? ", " : ""), $2, $1}')
+
+# --- scrape latency under 20 concurrent scrapers
+run_wrk() {  # prints "P50 P99 REQ_PER_S ERRORS"
+  wrk -t2 -c20 -d10s --timeout 10s --latency "$@" "$BASE/metrics" >"$WORK/wrk.out" 2>&1 || true
+  awk '/^ +50%/ {p50 = $2} /^ +99%/ {p99 = $2} /^Requests\/sec/ {rps = $2}
+       /Non-2xx|Socket errors/ {err = err $0 ";"}
+       END { printf "%s %s %.0f %s\n", p50 ? p50 : "-", p99 ? p99 : "-", rps, err ? "errors" : "ok" }' "$WORK/wrk.out"
+  grep -E 'Non-2xx|Socket errors' "$WORK/wrk.out" >&2 || true
+}
+log "wrk: 20 connections, 10 s, plain"
+read -r PLAIN_P50 PLAIN_P99 PLAIN_RPS PLAIN_ERR < <(run_wrk)
+log "wrk: 20 connections, 10 s, gzip"
+read -r GZIP_P50 GZIP_P99 GZIP_RPS GZIP_ERR < <(run_wrk -H 'Accept-Encoding: gzip')
+HWM_KIB=$(status_kib VmHWM)
+THREADS=$(status_kib Threads)
+
+# --- the exporter's complaints
+WARNINGS=$(grep -ciE ' (warn|warning|error|critical) ' "$WORK/exporter.log" || true)
+CLUSTER_WARNINGS=$(grep -ciE '\[(warning|error)\]' "$WORK/cluster.log" || true)
+
+COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+[[ -z $(git -C "$ROOT" status --porcelain -- src 2>/dev/null) ]] || COMMIT="$COMMIT+dirty-src"
+mib() { awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }'; }
+ROW="| $SCENARIO | ${CLUSTER[*]} | ${EXPORTER_FLAGS[*]:-(defaults)} | $SERIES | $CPU_PCT | $(mib "$RSS_KIB") | $(mib "$HWM_KIB") | $DUR_METADATA | $DUR_OFFSETS | $DUR_GROUPS | $PLAIN_P50 / $PLAIN_P99 | $GZIP_P50 / $GZIP_P99 | $PLAIN_RPS / $GZIP_RPS | $((BYTES_PLAIN / 1024)) / $((BYTES_GZIP / 1024)) | $COMMIT |"
+HEADER="| scenario | cluster | exporter flags | series | CPU % of a core | RSS MiB | peak RSS MiB | metadata ms mean/max | offsets ms mean/max | groups ms mean/max | scrape p50 / p99 plain | scrape p50 / p99 gzip | scrapes/s plain / gzip | body KiB plain / gzip | commit |"
+SEP="|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|"
+
+cat <<EOF
+
+== kafka-perf-exporter benchmark: $SCENARIO ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, commit $COMMIT)
+cluster:            ${CLUSTER_COMMON[*]} ${CLUSTER[*]}
+exporter flags:     ${EXPORTER_FLAGS[*]:-(defaults)}
+warm-up:            ${WARMUP}s (readiness + 2 cycles); measured ${SECONDS_TO_MEASURE}s, $RUNS cycles seen
+CPU:                $CPU_PCT % of one core (utime+stime over the window, no load but one scrape / 5 s)
+RSS:                $(mib "$RSS_KIB") MiB after the window, peak (VmHWM) $(mib "$HWM_KIB") MiB after wrk; $THREADS threads
+collection ms:      metadata $DUR_METADATA, offsets $DUR_OFFSETS, groups $DUR_GROUPS (mean/max over runs)
+series:             $SERIES; largest families: $TOP_FAMILIES
+body:               $BYTES_PLAIN bytes plain, $BYTES_GZIP gzip
+scrapes, 20 conns:  plain p50 $PLAIN_P50 p99 $PLAIN_P99, $PLAIN_RPS/s ($PLAIN_ERR); gzip p50 $GZIP_P50 p99 $GZIP_P99, $GZIP_RPS/s ($GZIP_ERR)
+exporter log:       $WARNINGS warning/error lines; cluster log: $CLUSTER_WARNINGS
+EOF
+if [[ $WARNINGS != 0 ]]; then
+  echo "first distinct warnings/errors of the exporter:"
+  grep -iE ' (warn|warning|error|critical) ' "$WORK/exporter.log" | sed -E 's/^[0-9T:.+-]+ //' | sort | uniq -c |
+    sort -rn | head -5 | cut -c1-300
+fi
+echo
+echo "$HEADER"
+echo "$SEP"
+echo "$ROW"
+mkdir -p "$BUILD_DIR"
+[[ -s $BUILD_DIR/results.md ]] || printf '%s\n%s\n' "$HEADER" "$SEP" >"$BUILD_DIR/results.md"
+echo "$ROW" >>"$BUILD_DIR/results.md"
