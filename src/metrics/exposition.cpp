@@ -5,12 +5,15 @@
 
 #include <algorithm>
 #include <array>
+#include <bitset>
 #include <cctype>
 #include <chrono>
 #include <cstdint>
 #include <initializer_list>
+#include <map>
 #include <optional>
 #include <set>
+#include <span>
 #include <string_view>
 #include <utility>
 
@@ -101,6 +104,13 @@ class FamilySet {
 
   void Reserve(size_t family, size_t n) { families_[family].metric.reserve(n); }
 
+  /// Series added so far, over all families.
+  size_t SeriesCount() const {
+    size_t n = 0;
+    for (const prometheus::MetricFamily& family : families_) n += family.metric.size();
+    return n;
+  }
+
   void Add(size_t family, Labels labels, double value) {
     ClientMetric& m = families_[family].metric.emplace_back();
     m.label = std::move(labels);
@@ -168,6 +178,7 @@ void AddGroupDiscovery(const state::GroupDiscovery& discovery, const Labels& bas
   }
 }
 
+/// The families of group `g` other than the per-partition ones (AddGroupPartitions).
 void AddGroup(const state::ConsumerGroup& g, const Labels& base, FamilySet& set) {
   const Labels group = MergeLabels(base, {{"consumergroup", g.id}});
   set.Add(Snap("kafka_consumergroup_up"), group, g.error.empty() ? 1 : 0);
@@ -194,24 +205,13 @@ void AddGroup(const state::ConsumerGroup& g, const Labels& base, FamilySet& set)
   // sum would look like the group catching up).
   std::set<std::string_view> topics_missing_lag;
   for (const state::GroupPartition& p : g.partitions) {
-    const std::string id = std::to_string(p.partition);
-    const Labels labels =
-        MergeLabels(base, {{"consumergroup", g.id}, {"partition", id}, {"topic", p.topic}});
-    set.Add(Snap("kafka_consumergroup_current_offset"), labels,
-            static_cast<double>(p.committed_offset));
     if (p.lag) {
-      set.Add(Snap("kafka_consumergroup_lag"), labels, static_cast<double>(*p.lag));
       max_lag = std::max(max_lag.value_or(*p.lag), *p.lag);
     } else {
       topics_missing_lag.insert(p.topic);
     }
     if (p.lag_seconds) {
-      set.Add(Snap("kafka_consumergroup_lag_seconds"), labels, *p.lag_seconds);
       max_lag_seconds = std::max(max_lag_seconds.value_or(*p.lag_seconds), *p.lag_seconds);
-    }
-    if (p.last_commit_age_seconds) {
-      set.Add(Snap("kafka_consumergroup_last_commit_age_seconds"), labels,
-              *p.last_commit_age_seconds);
     }
   }
   if (max_lag) set.Add(Snap("kafka_consumergroup_max_lag"), group, static_cast<double>(*max_lag));
@@ -230,6 +230,7 @@ void AddGroup(const state::ConsumerGroup& g, const Labels& base, FamilySet& set)
   }
 }
 
+/// The families of cluster `s` other than the per-partition ones (AddPartitions).
 void AddCluster(const state::ClusterSnapshot& s, FamilySet& set) {
   const Labels base = BaseLabels(s);
 
@@ -270,27 +271,11 @@ void AddCluster(const state::ClusterSnapshot& s, FamilySet& set) {
       ++partitions;
       under_replicated += p.UnderReplicated() ? 1 : 0;
       offline += p.Offline() ? 1 : 0;
-      const std::string id = std::to_string(p.id);
-      Labels labels = MergeLabels(base, {{"partition", id}, {"topic", t.name}});
-      set.Add(Snap("kafka_topic_partition_leader"), labels, p.leader);
-      set.Add(Snap("kafka_topic_partition_replicas"), labels,
-              static_cast<double>(p.replicas.size()));
-      set.Add(Snap("kafka_topic_partition_in_sync_replica"), labels,
-              static_cast<double>(p.isr.size()));
-      set.Add(Snap("kafka_topic_partition_leader_is_preferred"), labels,
-              p.LeaderIsPreferred() ? 1 : 0);
-      set.Add(Snap("kafka_topic_partition_under_replicated_partition"), labels,
-              p.UnderReplicated() ? 1 : 0);
       if (p.offsets_known) {
         any_offsets = true;
         oldest_offsets_at = std::min(oldest_offsets_at, p.offsets_at);
         stale += p.offsets_at < s.collected_at ? 1 : 0;
-        set.Add(Snap("kafka_topic_partition_current_offset"), labels,
-                static_cast<double>(p.newest_offset));
-        set.Add(Snap("kafka_topic_partition_oldest_offset"), labels,
-                static_cast<double>(p.oldest_offset));
       }
-      set.Add(Snap("kafka_topic_partition_offline"), std::move(labels), p.Offline() ? 1 : 0);
     }
     if (any_offsets) {
       set.Add(Snap("kafka_topic_offsets_timestamp_seconds"), base, {{"topic", t.name}},
@@ -309,6 +294,338 @@ void AddCluster(const state::ClusterSnapshot& s, FamilySet& set) {
   for (const state::ConsumerGroup& g : s.groups) AddGroup(g, base, set);
 }
 
+// ---- Per-partition families and their folding (see RenderOptions and kPartitionFamilies) ----
+
+/// Bit i: row i of kPartitionFamilies is folded.
+using FoldMask = std::bitset<kPartitionFamilies.size()>;
+
+consteval size_t Pf(std::string_view name) { return PartitionFamilyIndex(name); }
+
+/// Row in kFamilies of each row of kPartitionFamilies.
+constexpr std::array<size_t, kPartitionFamilies.size()> kPartitionFamilyRows = []() consteval {
+  std::array<size_t, kPartitionFamilies.size()> rows{};
+  for (size_t i = 0; i < kPartitionFamilies.size(); ++i) {
+    rows[i] = FamilyIndex(kPartitionFamilies[i].name, Part::kSnapshot);
+  }
+  return rows;
+}
+();
+
+constexpr std::array kTopicFamilies = {
+    Pf("kafka_topic_partition_current_offset"),
+    Pf("kafka_topic_partition_in_sync_replica"),
+    Pf("kafka_topic_partition_leader"),
+    Pf("kafka_topic_partition_leader_is_preferred"),
+    Pf("kafka_topic_partition_offline"),
+    Pf("kafka_topic_partition_oldest_offset"),
+    Pf("kafka_topic_partition_replicas"),
+    Pf("kafka_topic_partition_under_replicated_partition"),
+};
+
+constexpr std::array kGroupFamilies = {
+    Pf("kafka_consumergroup_current_offset"),
+    Pf("kafka_consumergroup_lag"),
+    Pf("kafka_consumergroup_lag_seconds"),
+    Pf("kafka_consumergroup_last_commit_age_seconds"),
+};
+
+static_assert(kTopicFamilies.size() + kGroupFamilies.size() == kPartitionFamilies.size(),
+              "every per-partition family is rendered from topics or from groups");
+
+/// Value of per-partition family `pf` for partition `p`; nullopt when it has no series.
+std::optional<double> ValueOf(size_t pf, const state::Partition& p) {
+  switch (pf) {
+    case Pf("kafka_topic_partition_current_offset"):
+      if (!p.offsets_known) return std::nullopt;
+      return static_cast<double>(p.newest_offset);
+    case Pf("kafka_topic_partition_oldest_offset"):
+      if (!p.offsets_known) return std::nullopt;
+      return static_cast<double>(p.oldest_offset);
+    case Pf("kafka_topic_partition_in_sync_replica"):
+      return static_cast<double>(p.isr.size());
+    case Pf("kafka_topic_partition_leader"):
+      return p.leader;
+    case Pf("kafka_topic_partition_leader_is_preferred"):
+      return p.LeaderIsPreferred() ? 1 : 0;
+    case Pf("kafka_topic_partition_offline"):
+      return p.Offline() ? 1 : 0;
+    case Pf("kafka_topic_partition_replicas"):
+      return static_cast<double>(p.replicas.size());
+    case Pf("kafka_topic_partition_under_replicated_partition"):
+      return p.UnderReplicated() ? 1 : 0;
+    default:
+      return std::nullopt;
+  }
+}
+
+/// Value of per-partition family `pf` for a group's committed partition `p`; nullopt when unknown.
+std::optional<double> ValueOf(size_t pf, const state::GroupPartition& p) {
+  switch (pf) {
+    case Pf("kafka_consumergroup_current_offset"):
+      return static_cast<double>(p.committed_offset);
+    case Pf("kafka_consumergroup_lag"):
+      if (!p.lag) return std::nullopt;
+      return static_cast<double>(*p.lag);
+    case Pf("kafka_consumergroup_lag_seconds"):
+      return p.lag_seconds;
+    case Pf("kafka_consumergroup_last_commit_age_seconds"):
+      return p.last_commit_age_seconds;
+    default:
+      return std::nullopt;
+  }
+}
+
+/// Whether family `pf`, asked to fold, folds a scope of `partitions` partitions of which `present`
+/// have a value. The one rule both the series count and the rendering use.
+bool Folds(size_t pf, size_t present, size_t partitions) {
+  switch (kPartitionFamilies[pf].fold) {
+    case Fold::kSum:
+      return present > 0 && present == partitions;
+    case Fold::kMin:
+    case Fold::kMax:
+      return present > 0;
+    case Fold::kNever:
+      return false;
+  }
+  return false;
+}
+
+/// Series of one family in one scope: present per-partition ones, or the single aggregate.
+struct ScopeFamily {
+  size_t pf = 0;
+  size_t present = 0;
+  size_t partitions = 0;
+
+  bool FoldsUnder(const FoldMask& mask) const { return mask[pf] && Folds(pf, present, partitions); }
+  size_t Series(const FoldMask& mask) const { return FoldsUnder(mask) ? 1 : present; }
+};
+
+template <size_t N, class Item>
+std::array<ScopeFamily, N> Scope(const std::array<size_t, N>& families,
+                                 std::span<const Item> items) {
+  std::array<ScopeFamily, N> scope{};
+  for (size_t i = 0; i < N; ++i) {
+    scope[i].pf = families[i];
+    scope[i].partitions = items.size();
+    for (const Item& item : items) scope[i].present += ValueOf(families[i], item) ? 1 : 0;
+  }
+  return scope;
+}
+
+/// Calls `fn(topic, partitions)` for each run of `g`'s partitions on one topic (they are sorted by
+/// topic, partition).
+template <class Fn>
+void ForEachGroupTopic(const state::ConsumerGroup& g, Fn fn) {
+  auto begin = g.partitions.begin();
+  while (begin != g.partitions.end()) {
+    const std::string& topic = begin->topic;
+    auto end = std::find_if(begin, g.partitions.end(),
+                            [&](const state::GroupPartition& p) { return p.topic != topic; });
+    fn(std::string_view(topic), std::span<const state::GroupPartition>(&*begin, end - begin));
+    begin = end;
+  }
+}
+
+/// What folding one topic of one cluster costs and saves.
+struct TopicPlan {
+  size_t cluster = 0;
+  std::string_view name;
+  std::vector<ScopeFamily> families;  // of the topic and of every group's partitions on it
+  bool interesting = false;           // under-replicated or offline partition, or a lagging group
+  bool budget_folded = false;
+
+  size_t Series(const FoldMask& mask) const {
+    size_t n = 0;
+    for (const ScopeFamily& f : families) n += f.Series(mask);
+    return n;
+  }
+};
+
+/// Per cluster: its topics' plans (topics of the snapshot and topics only its groups name).
+using ClusterPlan = std::map<std::string_view, TopicPlan>;
+
+ClusterPlan PlanCluster(size_t cluster, const state::ClusterSnapshot& s) {
+  ClusterPlan plan;
+  auto topic = [&](std::string_view name) -> TopicPlan& {
+    TopicPlan& t = plan[name];
+    t.cluster = cluster;
+    t.name = name;
+    return t;
+  };
+  for (const state::Topic& t : s.topics) {
+    TopicPlan& p = topic(t.name);
+    for (const ScopeFamily& f : Scope(kTopicFamilies, std::span(t.partitions))) {
+      p.families.push_back(f);
+    }
+    for (const state::Partition& partition : t.partitions) {
+      p.interesting = p.interesting || partition.UnderReplicated() || partition.Offline();
+    }
+  }
+  for (const state::ConsumerGroup& g : s.groups) {
+    ForEachGroupTopic(g, [&](std::string_view name, std::span<const state::GroupPartition> items) {
+      TopicPlan& p = topic(name);
+      for (const ScopeFamily& f : Scope(kGroupFamilies, items)) p.families.push_back(f);
+      for (const state::GroupPartition& item : items) {
+        p.interesting = p.interesting || item.lag.value_or(0) > 0;
+      }
+    });
+  }
+  return plan;
+}
+
+/// What was folded in one cluster.
+struct FoldTally {
+  std::set<std::string_view> topics;
+  size_t replaced = 0;
+};
+
+/// Aggregate of a folded family's values.
+class Aggregate {
+ public:
+  void Add(Fold fold, double value) {
+    if (!any_) {
+      value_ = value;
+      any_ = true;
+    } else if (fold == Fold::kSum) {
+      value_ += value;
+    } else if (fold == Fold::kMin) {
+      value_ = std::min<long double>(value_, value);
+    } else {
+      value_ = std::max<long double>(value_, value);
+    }
+  }
+  double Value() const { return static_cast<double>(value_); }
+
+ private:
+  long double value_ = 0;  // long double: a sum of int64 offsets stays exact
+  bool any_ = false;
+};
+
+/// Renders `families` of one scope (a topic's partitions, or a group's partitions on one topic):
+/// per partition, except the families that fold under `mask`, which get one series labelled
+/// `folded_labels()`. `labels_of(item)` gives a partition's labels.
+template <size_t N, class Item, class LabelsOf, class FoldedLabels>
+void AddScope(const std::array<size_t, N>& families, std::span<const Item> items,
+              const FoldMask& mask, std::string_view topic, LabelsOf labels_of,
+              FoldedLabels folded_labels, FamilySet& set, FoldTally& tally) {
+  const std::array<ScopeFamily, N> scope = Scope(families, items);
+  std::array<bool, N> fold{};
+  bool any_fold = false;
+  for (size_t i = 0; i < N; ++i) {
+    fold[i] = scope[i].FoldsUnder(mask);
+    any_fold = any_fold || fold[i];
+  }
+  std::array<Aggregate, N> aggregates;
+  for (const Item& item : items) {
+    std::optional<Labels> labels;  // built once per partition, when it has a per-partition series
+    for (size_t i = 0; i < N; ++i) {
+      const std::optional<double> value = ValueOf(families[i], item);
+      if (!value) continue;
+      if (fold[i]) {
+        aggregates[i].Add(kPartitionFamilies[families[i]].fold, *value);
+        continue;
+      }
+      if (!labels) labels = labels_of(item);
+      set.Add(kPartitionFamilyRows[families[i]], *labels, *value);
+    }
+  }
+  if (!any_fold) return;
+  const Labels labels = folded_labels();
+  for (size_t i = 0; i < N; ++i) {
+    if (!fold[i]) continue;
+    set.Add(kPartitionFamilyRows[families[i]], labels, aggregates[i].Value());
+    tally.replaced += scope[i].present;
+  }
+  tally.topics.insert(topic);
+}
+
+/// The per-partition families of cluster `s`, each topic folded as `mask_of(topic)` says.
+template <class MaskOf>
+void AddPartitions(const state::ClusterSnapshot& s, MaskOf mask_of, FamilySet& set,
+                   FoldTally& tally) {
+  const Labels base = BaseLabels(s);
+  for (const state::Topic& t : s.topics) {
+    AddScope(
+        kTopicFamilies, std::span(t.partitions), mask_of(t.name), t.name,
+        [&](const state::Partition& p) {
+          return MergeLabels(base, {{"partition", std::to_string(p.id)}, {"topic", t.name}});
+        },
+        [&] {
+          return MergeLabels(base, {{"partition", "all"}, {"topic", t.name}});
+        },
+        set, tally);
+  }
+  for (const state::ConsumerGroup& g : s.groups) {
+    ForEachGroupTopic(g, [&](std::string_view topic, std::span<const state::GroupPartition> items) {
+      AddScope(
+          kGroupFamilies, items, mask_of(topic), topic,
+          [&](const state::GroupPartition& p) {
+            return MergeLabels(base, {{"consumergroup", g.id},
+                                      {"partition", std::to_string(p.partition)},
+                                      {"topic", p.topic}});
+          },
+          [&] {
+            return MergeLabels(base,
+                               {{"consumergroup", g.id}, {"partition", "all"}, {"topic", topic}});
+          },
+          set, tally);
+    });
+  }
+}
+
+FoldMask GranularityMask(const std::set<std::string>& names) {
+  FoldMask mask;
+  for (size_t i = 0; i < kPartitionFamilies.size(); ++i) {
+    if (kPartitionFamilies[i].fold != Fold::kNever &&
+        names.contains(std::string(kPartitionFamilies[i].name))) {
+      mask.set(i);
+    }
+  }
+  return mask;
+}
+
+FoldMask AllFoldable() {
+  FoldMask mask;
+  for (size_t i = 0; i < kPartitionFamilies.size(); ++i) {
+    mask[i] = kPartitionFamilies[i].fold != Fold::kNever;
+  }
+  return mask;
+}
+
+/// Marks topics budget_folded, least interesting and biggest saving first, until `total` (the
+/// series count with `granularity` alone, updated) is within `max_series` or nothing more folds.
+void FoldToBudget(std::vector<ClusterPlan>& plans, const std::vector<std::string_view>& clusters,
+                  const FoldMask& granularity, size_t max_series, size_t& total) {
+  if (max_series == 0 || total <= max_series) return;
+  const FoldMask all = AllFoldable();
+  struct Candidate {
+    TopicPlan* topic;
+    size_t saving;
+  };
+  std::vector<Candidate> candidates;
+  for (ClusterPlan& plan : plans) {
+    for (auto& [name, topic] : plan) {
+      const size_t before = topic.Series(granularity);
+      const size_t after = topic.Series(all);
+      if (after < before) candidates.push_back({&topic, before - after});
+    }
+  }
+  std::sort(candidates.begin(), candidates.end(), [&](const Candidate& a, const Candidate& b) {
+    if (a.topic->interesting != b.topic->interesting) return !a.topic->interesting;
+    if (a.saving != b.saving) return a.saving > b.saving;
+    const std::string_view ca = clusters[a.topic->cluster];
+    const std::string_view cb = clusters[b.topic->cluster];
+    if (ca != cb) return ca < cb;
+    if (a.topic->cluster != b.topic->cluster) return a.topic->cluster < b.topic->cluster;
+    return a.topic->name < b.topic->name;
+  });
+  for (const Candidate& c : candidates) {
+    if (total <= max_series) break;
+    c.topic->budget_folded = true;
+    total -= c.saving;
+  }
+}
+
 void ReservePartitionFamilies(const SnapshotList& snapshots, FamilySet& set) {
   size_t partitions = 0;
   for (const auto& s : snapshots) {
@@ -322,13 +639,90 @@ void ReservePartitionFamilies(const SnapshotList& snapshots, FamilySet& set) {
 
 }  // namespace
 
-std::shared_ptr<const Exposition> RenderExposition(const SnapshotList& snapshots) {
+std::optional<std::string> CheckTopicGranularity(const std::set<std::string>& families) {
+  std::string choices;
+  for (const PartitionFamilySpec& family : kPartitionFamilies) {
+    if (family.fold == Fold::kNever) continue;
+    if (!choices.empty()) choices += ", ";
+    choices += family.name;
+  }
+  for (const std::string& name : families) {
+    const auto partition =
+        std::find_if(kPartitionFamilies.begin(), kPartitionFamilies.end(),
+                     [&](const PartitionFamilySpec& family) { return family.name == name; });
+    if (partition != kPartitionFamilies.end() && partition->fold != Fold::kNever) continue;
+    std::string error;
+    if (partition != kPartitionFamilies.end()) {
+      error = "metric family \"" + name +
+              "\" cannot be folded per topic: " + std::string(partition->meaning);
+    } else if (std::any_of(kFamilies.begin(), kFamilies.end(),
+                           [&](const FamilySpec& family) { return family.name == name; })) {
+      error = "metric family \"" + name + "\" has no partition label, so there is nothing to fold";
+    } else {
+      error = "unknown metric family \"" + name + "\"";
+    }
+    return error + "; valid choices: " + choices;
+  }
+  return std::nullopt;
+}
+
+std::shared_ptr<const Exposition> RenderExposition(const SnapshotList& snapshots,
+                                                   const RenderOptions& options) {
   FamilySet set;
   ReservePartitionFamilies(snapshots, set);
+  std::vector<const state::ClusterSnapshot*> clusters;
   for (const auto& s : snapshots) {
-    if (s != nullptr) AddCluster(*s, set);
+    if (s == nullptr) continue;
+    clusters.push_back(s.get());
+    AddCluster(*s, set);
   }
+  const size_t fixed = set.SeriesCount();
+
+  const FoldMask granularity = GranularityMask(options.topic_granularity);
+  const bool controlled = options.max_series > 0 || !options.topic_granularity.empty();
+  // series_budget and series, then folded_topics and folded_series per cluster.
+  const size_t self_series = controlled && !clusters.empty() ? 2 + 2 * clusters.size() : 0;
+
+  std::vector<ClusterPlan> plans;
+  std::vector<std::string_view> cluster_names;
+  size_t unfolded = fixed;
+  size_t total = fixed + self_series;
+  for (size_t i = 0; i < clusters.size(); ++i) {
+    plans.push_back(PlanCluster(i, *clusters[i]));
+    cluster_names.push_back(clusters[i]->cluster);
+    for (const auto& [name, topic] : plans.back()) {
+      unfolded += topic.Series(FoldMask{});
+      total += topic.Series(granularity);
+    }
+  }
+  FoldToBudget(plans, cluster_names, granularity, options.max_series, total);
+
   auto exposition = std::make_shared<Exposition>();
+  const FoldMask all = AllFoldable();
+  std::vector<FoldTally> tallies(clusters.size());
+  for (size_t i = 0; i < clusters.size(); ++i) {
+    const ClusterPlan& plan = plans[i];
+    auto mask_of = [&](std::string_view topic) {
+      const auto it = plan.find(topic);
+      return it != plan.end() && it->second.budget_folded ? all : granularity;
+    };
+    AddPartitions(*clusters[i], mask_of, set, tallies[i]);
+    exposition->folded_topics += tallies[i].topics.size();
+    exposition->folded_series += tallies[i].replaced;
+  }
+  if (self_series > 0) {
+    for (size_t i = 0; i < clusters.size(); ++i) {
+      const Labels base = BaseLabels(*clusters[i]);
+      set.Add(Snap("kafka_perf_exporter_folded_topics"), base,
+              static_cast<double>(tallies[i].topics.size()));
+      set.Add(Snap("kafka_perf_exporter_folded_series"), base,
+              static_cast<double>(tallies[i].replaced));
+    }
+    set.Add(Snap("kafka_perf_exporter_series_budget"), {}, static_cast<double>(options.max_series));
+    set.Add(Snap("kafka_perf_exporter_series"), {}, static_cast<double>(set.SeriesCount() + 1));
+  }
+
+  exposition->series_unfolded = unfolded;
   exposition->text = set.Serialize(Part::kSnapshot, &exposition->series);
   exposition->gzip = util::GzipCompress(exposition->text, kGzipLevel);
   return exposition;

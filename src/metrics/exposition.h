@@ -1,10 +1,13 @@
 #pragma once
-// Cluster snapshots → Prometheus text exposition (format 0.0.4). The part that only changes with a new
-// snapshot is rendered and gzip'd once (Exposition); the few series that change with time (data age,
-// process_*) are rendered on each scrape by RenderVolatile and appended.
+// Cluster snapshots → Prometheus text exposition (format 0.0.4). The part that only changes with a
+// new snapshot is rendered and gzip'd once (Exposition); the few series that change with time (data
+// age, process_*) are rendered on each scrape by RenderVolatile and appended.
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -20,20 +23,55 @@ struct BuildInfo {
   std::string librdkafka_version;  // rd_kafka_version_str()
 };
 
+/// Cardinality control of RenderExposition. The default renders every partition of every topic.
+///
+/// A family with a `partition` label (kPartitionFamilies in names.h, which gives each one's
+/// aggregate) can be folded per topic: instead of one series per partition, one series per topic
+/// (per consumer group and topic for kafka_consumergroup_*) with the same name and labels but
+/// partition="all", valued by the family's aggregate (sum, min or max). Folding never removes a
+/// family: kafka_topic_partition_leader never folds, and a sum folds only when every partition of
+/// the scope has a value (otherwise the scope keeps its per-partition series).
+struct RenderOptions {
+  /// Most series to render; 0: no budget. Over it, whole topics (all their foldable families) are
+  /// folded, least interesting first, until the count is within the budget or nothing more can be
+  /// folded. Least interesting: topics with no under-replicated or offline partition and no
+  /// consumer group lagging on them, the biggest saving first, then by cluster and topic name;
+  /// topics with any of those fold last, in the same order. A topic whose fold saves nothing is
+  /// not folded.
+  size_t max_series = 0;
+  /// Partition-level families folded for every topic, whatever the budget. Names that
+  /// CheckTopicGranularity rejects are ignored: check them when loading the configuration.
+  std::set<std::string> topic_granularity;
+};
+
+/// nullopt when every name in `families` is a family that can be folded per topic, else an error
+/// naming the first one that is not (unknown, or known without a per-topic aggregate) and the valid
+/// choices. The caller adds where the names came from (the config key path). Pure function.
+std::optional<std::string> CheckTopicGranularity(const std::set<std::string>& families);
+
 /// Rendered text of everything derived from snapshots, and its gzip member. Immutable once made.
 struct Exposition {
   std::string text;
   std::string gzip;
-  size_t series = 0;  // number of sample lines in `text`
+  size_t series = 0;           // number of sample lines in `text`
+  size_t series_unfolded = 0;  // what `series` would be without RenderOptions (no self-metrics)
+  size_t folded_topics = 0;    // topics (over all clusters) with at least one family folded
+  size_t folded_series = 0;    // per-partition series replaced by partition="all" aggregates
 };
 
 /// Renders the kafka_* families and the per-cluster collector self-metrics of all `snapshots` (one
-/// HELP/TYPE block per family, families sorted by name, every series labelled with `cluster` and the
-/// snapshot's constant labels). Pure function; thread-safe.
-std::shared_ptr<const Exposition> RenderExposition(const SnapshotList& snapshots);
+/// HELP/TYPE block per family, families sorted by name, every series labelled with `cluster` and
+/// the snapshot's constant labels), folding per-partition series as `options` say. With a budget or
+/// a topic granularity set, it also renders kafka_perf_exporter_series_budget and
+/// kafka_perf_exporter_series (exporter-wide, no labels) and kafka_perf_exporter_folded_topics and
+/// kafka_perf_exporter_folded_series per cluster; with default options the output has none of them
+/// and is what it was before cardinality control. Pure function; thread-safe.
+std::shared_ptr<const Exposition> RenderExposition(const SnapshotList& snapshots,
+                                                   const RenderOptions& options = {});
 
-/// Series that depend on the time of the scrape: kafka_perf_exporter_data_age_seconds{cluster,collector},
-/// kafka_perf_exporter_build_info, and the process_* families from `process`. Pure function.
+/// Series that depend on the time of the scrape:
+/// kafka_perf_exporter_data_age_seconds{cluster,collector}, kafka_perf_exporter_build_info, and the
+/// process_* families from `process`. Pure function.
 std::string RenderVolatile(const SnapshotList& snapshots, state::WallClock::time_point now,
                            const ProcessStats& process, const BuildInfo& build);
 

@@ -105,6 +105,13 @@ inline constexpr std::array kFamilies = {
                "1 if the collector's latest run succeeded, 0 otherwise."},
     FamilySpec{"kafka_perf_exporter_data_age_seconds", MetricType::Gauge, Part::kVolatile,
                "Seconds since the collector's latest successful run, at the time of the scrape."},
+    FamilySpec{"kafka_perf_exporter_folded_series", MetricType::Gauge, Part::kSnapshot,
+               "Per-partition series of the cluster replaced by per-topic aggregates labelled "
+               "partition=\"all\" (series budget or topic granularity); leader series are never "
+               "folded."},
+    FamilySpec{"kafka_perf_exporter_folded_topics", MetricType::Gauge, Part::kSnapshot,
+               "Topics of the cluster with at least one per-partition family folded into one "
+               "series per topic labelled partition=\"all\"."},
     FamilySpec{
         "kafka_perf_exporter_group_discovery", MetricType::Gauge, Part::kSnapshot,
         "1 labelled with how the consumer group list was obtained: list (ListConsumerGroups) "
@@ -112,6 +119,12 @@ inline constexpr std::array kFamilies = {
     FamilySpec{"kafka_perf_exporter_group_list_refused", MetricType::Gauge, Part::kSnapshot,
                "1 when the cluster refused ListConsumerGroups, labelled with why (unsupported, "
                "authorization, error); absent otherwise."},
+    FamilySpec{"kafka_perf_exporter_series", MetricType::Gauge, Part::kSnapshot,
+               "Series rendered from the snapshots (this family included, the per-scrape "
+               "process and build families not); above the budget when folding cannot reach it."},
+    FamilySpec{"kafka_perf_exporter_series_budget", MetricType::Gauge, Part::kSnapshot,
+               "Most series to render from the snapshots (max_series); 0 when there is no budget. "
+               "Over it, the least interesting topics' per-partition series are folded."},
     FamilySpec{"kafka_perf_exporter_snapshots_published_total", MetricType::Counter,
                Part::kSnapshot, "Number of snapshots published for the cluster."},
     FamilySpec{
@@ -199,6 +212,91 @@ consteval size_t FamilyIndex(std::string_view name, Part part) {
     }
   }
   throw "metric family missing from kFamilies";
+}
+
+/// How a per-partition family (one with a `partition` label) is folded into one series per topic
+/// (per consumer group and topic for kafka_consumergroup_*) that keeps the family's name and labels
+/// with partition="all", so `sum by (topic)` and `max by (topic)` queries keep working.
+///   kSum: sum of the partition values; folds only when every partition of the scope has a value
+///         (a partial sum would jump when the missing value appears, and rate() reads a jump down
+///         as a reset); otherwise the scope keeps its per-partition series.
+///   kMin, kMax: lowest or highest of the values there are (at least one).
+///   kNever: has no per-topic aggregate; the family always keeps its per-partition series.
+enum class Fold { kNever, kSum, kMin, kMax };
+
+struct PartitionFamilySpec {
+  std::string_view name;
+  Fold fold;
+  std::string_view meaning;  // of the folded value, or why the family does not fold
+};
+
+/// Every family with a `partition` label, sorted by name, with its fold.
+inline constexpr std::array kPartitionFamilies = {
+    PartitionFamilySpec{"kafka_consumergroup_current_offset", Fold::kSum,
+                        "sum of the committed offsets"},
+    PartitionFamilySpec{"kafka_consumergroup_lag", Fold::kSum, "sum of the partition lags"},
+    PartitionFamilySpec{"kafka_consumergroup_lag_seconds", Fold::kMax,
+                        "largest known partition lag in seconds"},
+    PartitionFamilySpec{"kafka_consumergroup_last_commit_age_seconds", Fold::kMax,
+                        "age of the oldest known commit"},
+    PartitionFamilySpec{"kafka_topic_partition_current_offset", Fold::kSum,
+                        "sum of the newest offsets"},
+    PartitionFamilySpec{"kafka_topic_partition_in_sync_replica", Fold::kMin,
+                        "fewest in-sync replicas of any partition"},
+    PartitionFamilySpec{"kafka_topic_partition_leader", Fold::kNever,
+                        "a leader broker id has no per-topic aggregate (leader balance queries "
+                        "need every partition)"},
+    PartitionFamilySpec{"kafka_topic_partition_leader_is_preferred", Fold::kMin,
+                        "1 when every partition is led by its preferred broker"},
+    PartitionFamilySpec{"kafka_topic_partition_offline", Fold::kMax,
+                        "1 when any partition has no leader"},
+    PartitionFamilySpec{"kafka_topic_partition_oldest_offset", Fold::kSum,
+                        "sum of the oldest offsets"},
+    PartitionFamilySpec{"kafka_topic_partition_replicas", Fold::kMin,
+                        "fewest replicas of any partition"},
+    PartitionFamilySpec{"kafka_topic_partition_under_replicated_partition", Fold::kMax,
+                        "1 when any partition is under-replicated"},
+};
+
+namespace detail {
+consteval bool PartitionFamiliesSortedAndListed() {
+  for (size_t i = 0; i < kPartitionFamilies.size(); ++i) {
+    if (i > 0 && !(kPartitionFamilies[i - 1].name < kPartitionFamilies[i].name)) return false;
+    bool listed = false;
+    for (const FamilySpec& family : kFamilies) {
+      listed =
+          listed || (family.name == kPartitionFamilies[i].name && family.part == Part::kSnapshot);
+    }
+    if (!listed) return false;
+  }
+  return true;
+}
+
+// Every kafka_topic_partition_* family has a partition label, so it must say how it folds.
+consteval bool TopicPartitionFamiliesAllHaveAFold() {
+  for (const FamilySpec& family : kFamilies) {
+    if (!family.name.starts_with("kafka_topic_partition_")) continue;
+    bool found = false;
+    for (const PartitionFamilySpec& partition : kPartitionFamilies) {
+      found = found || partition.name == family.name;
+    }
+    if (!found) return false;
+  }
+  return true;
+}
+}  // namespace detail
+static_assert(
+    detail::PartitionFamiliesSortedAndListed(),
+    "kPartitionFamilies must be sorted, unique, and listed in kFamilies (Part::kSnapshot)");
+static_assert(detail::TopicPartitionFamiliesAllHaveAFold(),
+              "every kafka_topic_partition_* family must be listed in kPartitionFamilies");
+
+/// Row of `name` in kPartitionFamilies; does not compile for a name missing from it.
+consteval size_t PartitionFamilyIndex(std::string_view name) {
+  for (size_t i = 0; i < kPartitionFamilies.size(); ++i) {
+    if (kPartitionFamilies[i].name == name) return i;
+  }
+  throw "family missing from kPartitionFamilies";
 }
 
 }  // namespace kpe::metrics
