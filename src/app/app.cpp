@@ -53,6 +53,7 @@ struct App::Impl {
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work;
   boost::asio::signal_set signals;
   std::unique_ptr<http::Server> server;
+  std::unique_ptr<collect::CpuGovernor> governor;
   std::vector<std::unique_ptr<collect::ClusterCollector>> collectors;
 
   // What scrapes are served from. Replaced whole on every publish; readers copy the pointers.
@@ -159,6 +160,11 @@ int App::Run() {
     s.config = config::Validate(std::move(with_demo));
   }
   const auto& cfg = s.config->config;  // the final config: collectors keep references into it
+  // One CPU budget for the whole process, shared by every cluster's collector. In demo mode the
+  // embedded demo cluster runs in this process: its work is not the exporter's, so nothing is governed.
+  s.governor = std::make_unique<collect::CpuGovernor>(
+      cfg.demo ? 0.0 : cfg.collection.cpu_budget,
+      std::chrono::duration_cast<std::chrono::seconds>(cfg.collection.cpu_window));
 
   s.snapshots.resize(s.config->clusters.size());
   for (size_t i = 0; i < s.config->clusters.size(); ++i) {
@@ -170,7 +176,7 @@ int App::Run() {
     s.Publish(i, std::move(initial));
     s.collectors.push_back(std::make_unique<collect::ClusterCollector>(
         cluster, s.config->config.collection,
-        [&s, i](collect::SnapshotPtr snapshot) { s.Publish(i, std::move(snapshot)); }));
+        [&s, i](collect::SnapshotPtr snapshot) { s.Publish(i, std::move(snapshot)); }, s.governor.get()));
   }
 
   http::ServerOptions options;

@@ -8,6 +8,7 @@ AdaptiveSchedule::AdaptiveSchedule(Duration min_interval, Duration max_interval,
     : min_(min_interval), max_(std::max(min_interval, max_interval)), adaptive_(adaptive) {}
 
 bool AdaptiveSchedule::Due(const std::string& key, state::WallClock::time_point now) const {
+  if (!adaptive_) return true;  // every tick samples everything
   const auto it = entries_.find(key);
   return it == entries_.end() || now >= it->second.next_due;
 }

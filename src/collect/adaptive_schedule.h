@@ -32,7 +32,7 @@ class AdaptiveSchedule {
  public:
   using Duration = std::chrono::milliseconds;
 
-  /// With adaptive off, every entity is due every cycle (interval = minimum).
+  /// With adaptive off, every entity is due at every tick (Due() is always true).
   AdaptiveSchedule(Duration min_interval, Duration max_interval, bool adaptive);
 
   /// True when `key` is due at `now`; an entity never sampled is due.

@@ -33,7 +33,8 @@ kafka::ClientOptions MakeClientOptions(const config::ClusterConfig& cluster,
 bool IsInternalTopic(const std::string& topic) { return topic.rfind("__", 0) == 0; }
 
 ClusterCollector::ClusterCollector(const config::ValidatedCluster& cluster,
-                                   config::CollectionConfig collection, PublishFn publish)
+                                   config::CollectionConfig collection, PublishFn publish,
+                                   CpuGovernor* governor)
     : cluster_(cluster.config),
       topic_filter_(cluster.topic_filter),
       group_filter_(cluster.group_filter),
@@ -41,58 +42,245 @@ ClusterCollector::ClusterCollector(const config::ValidatedCluster& cluster,
       publish_(std::move(publish)),
       client_(std::make_unique<kafka::ClusterClient>(MakeClientOptions(cluster_, collection_))),
       groups_client_(std::make_unique<kafka::GroupClient>(
-          kafka::GroupClientOptions{MakeClientOptions(cluster_, collection_)})) {}
+          kafka::GroupClientOptions{MakeClientOptions(cluster_, collection_)})),
+      governor_(governor),
+      topic_schedule_(collection.interval, collection.max_interval, collection.adaptive_sampling),
+      group_schedule_(collection.interval, collection.max_interval, collection.adaptive_sampling) {
+  for (const char* cache : {"metadata", "group_list", "group_description"}) {
+    cache_stats_[cache].cache = cache;
+  }
+}
 
 ClusterCollector::~ClusterCollector() { Stop(); }
 
-SnapshotPtr ClusterCollector::Cycle() {
-  CycleResult cycle;
-  auto start = SteadyClock::now();
-  cycle.metadata = client_->FetchMetadata();
-  if (!cycle.metadata.ok() && last_ != nullptr && last_->up) {
+kafka::Result<kafka::ClusterMetadata> ClusterCollector::Metadata(bool* fetched) {
+  auto& stats = cache_stats_["metadata"];
+  if (collection_.cache && metadata_cache_ &&
+      SteadyClock::now() - metadata_cache_->fetched_at < collection_.metadata_ttl) {
+    ++stats.hits;
+    *fetched = false;
+    return {metadata_cache_->value, ""};
+  }
+  ++stats.misses;
+  *fetched = true;
+  auto metadata = client_->FetchMetadata();
+  if (!metadata.ok() && last_ != nullptr && last_->up) {
     // The broker that was asked may just have gone away; librdkafka has marked it down by now and
     // asks another one. A cluster that was already down gets no second try (it would only double
     // the wait).
-    cycle.metadata = client_->FetchMetadata();
+    metadata = client_->FetchMetadata();
   }
+  if (metadata.ok()) {
+    metadata_cache_ = CachedMetadata{metadata.value, SteadyClock::now()};
+  } else {
+    metadata_cache_.reset();
+  }
+  return metadata;
+}
+
+std::set<std::string> ClusterCollector::DueTopics(const kafka::ClusterMetadata& metadata,
+                                                  state::WallClock::time_point now) {
+  std::set<std::string> due;
+  std::set<std::string> live;
+  for (const auto& topic : metadata.topics) {
+    if (!cluster_.include_internal_topics && IsInternalTopic(topic.name)) continue;
+    if (!topic_filter_.Matches(topic.name)) continue;
+    live.insert(topic.name);
+    if (topic_schedule_.Due(topic.name, now)) due.insert(topic.name);
+  }
+  // A group that is due gets fresh newest offsets for its lag.
+  if (last_ != nullptr) {
+    for (const auto& group : last_->groups) {
+      if (!group_schedule_.Due(group.id, now)) continue;
+      for (const auto& topic : group.topics) {
+        if (live.count(topic.topic) != 0) due.insert(topic.topic);
+      }
+    }
+  }
+  topic_schedule_.Retain(live);
+  return due;
+}
+
+// Sets each sampled topic's next sample from what changed since the previous snapshot, and makes the
+// groups reading a changed topic due.
+void ClusterCollector::ScheduleTopics(const state::ClusterSnapshot& snapshot,
+                                      const std::set<std::string>& sampled) {
+  std::map<std::string, const state::Topic*> before;
+  if (last_ != nullptr) {
+    for (const auto& topic : last_->topics) before[topic.name] = &topic;
+  }
+  std::set<std::string> changed;
+  for (const auto& topic : snapshot.topics) {
+    if (sampled.count(topic.name) == 0) continue;
+    Activity activity = Activity::kSteady;
+    const auto old = before.find(topic.name);
+    if (old == before.end() || old->second->partitions.size() != topic.partitions.size()) {
+      activity = Activity::kChanging;
+    } else {
+      for (size_t i = 0; i < topic.partitions.size(); ++i) {
+        const auto& now = topic.partitions[i];
+        const auto& then = old->second->partitions[i];
+        if (!now.offsets_error.empty() || now.Offline() || now.isr.size() < then.isr.size() ||
+            (now.UnderReplicated() && !then.UnderReplicated())) {
+          activity = Activity::kAlarming;
+          break;
+        }
+        if (now.newest_offset != then.newest_offset || now.oldest_offset != then.oldest_offset ||
+            now.leader != then.leader || now.isr != then.isr) {
+          activity = Activity::kChanging;
+        }
+      }
+    }
+    topic_schedule_.Sampled(topic.name, snapshot.collected_at, activity);
+    if (activity != Activity::kSteady) changed.insert(topic.name);
+  }
+  // New records on a topic change the lag of every group that reads it: sample those groups too.
+  if (last_ == nullptr || changed.empty()) return;
+  for (const auto& group : last_->groups) {
+    for (const auto& topic : group.topics) {
+      if (changed.count(topic.topic) != 0) {
+        group_schedule_.Tighten(group.id);
+        break;
+      }
+    }
+  }
+}
+
+SnapshotPtr ClusterCollector::Cycle() {
+  if (governor_ != nullptr) {
+    governor_->Update(SteadyClock::now());
+    topic_schedule_.SetStretch(governor_->stretch());
+    group_schedule_.SetStretch(governor_->stretch());
+  }
+  const auto now = state::WallClock::now();
+  CycleResult cycle;
+  auto start = SteadyClock::now();
+  bool metadata_fetched = false;
+  cycle.metadata = Metadata(&metadata_fetched);
   cycle.metadata_seconds = SecondsSince(start);
+
+  std::set<std::string> due;
   if (cycle.metadata.ok()) {
-    const auto partitions =
-        SelectPartitions(cycle.metadata.value, topic_filter_, cluster_.include_internal_topics);
+    due = DueTopics(cycle.metadata.value, now);
+    std::vector<kafka::PartitionRef> partitions;
+    for (const auto& ref : SelectPartitions(cycle.metadata.value, topic_filter_, cluster_.include_internal_topics)) {
+      if (due.count(ref.topic) != 0) partitions.push_back(ref);
+    }
     start = SteadyClock::now();
     cycle.watermarks = client_->FetchWatermarks(partitions);
     cycle.offsets_seconds = SecondsSince(start);
     cycle.offsets_ran = true;
+    const bool any_error = std::any_of(cycle.watermarks.begin(), cycle.watermarks.end(),
+                                       [](const auto& w) { return !w.error.empty(); });
+    const bool all_failed = !cycle.watermarks.empty() &&
+                            std::all_of(cycle.watermarks.begin(), cycle.watermarks.end(),
+                                        [](const auto& w) { return !w.error.empty(); });
+    // Offsets errors (not leader, unknown partition, broker gone) mean the metadata may be wrong.
+    if (any_error) metadata_cache_.reset();
+    if (all_failed && !metadata_fetched) {
+      // Nothing answered and the metadata came from the cache: ask the cluster whether it is there.
+      cycle.metadata = Metadata(&metadata_fetched);
+    }
   }
   client_->ServeCallbacks();
-  cycle.now = state::WallClock::now();
+  cycle.now = now;
 
   auto built = BuildSnapshot(last_.get(), cluster_, topic_filter_, cycle);
-  if (built.up) tracker_.ObserveTopics(built.topics, built.collected_at);
-  auto snapshot = std::make_shared<const state::ClusterSnapshot>(built);
+  size_t groups_sampled = 0;
   if (built.up) {
-    publish_(snapshot);  // topics are served while the groups are read
-    CollectGroups(built);
-    snapshot = std::make_shared<const state::ClusterSnapshot>(std::move(built));
+    tracker_.ObserveTopics(built.topics, built.collected_at);
+    ScheduleTopics(built, due);
+    if (slow_groups_) publish_(std::make_shared<const state::ClusterSnapshot>(built));
+    groups_sampled = CollectGroups(built);
   }
+  FillEfficiency(built, due.size(), groups_sampled);
+  auto snapshot = std::make_shared<const state::ClusterSnapshot>(std::move(built));
   LogTransitions(*snapshot);
+  // A tick that sampled nothing changed nothing: no new snapshot to render.
+  const bool changed = last_ == nullptr || metadata_fetched || !due.empty() || groups_sampled > 0 ||
+                       snapshot->up != last_->up;
   last_ = snapshot;
-  publish_(snapshot);
+  if (changed) publish_(snapshot);
   return snapshot;
 }
 
-void ClusterCollector::CollectGroups(state::ClusterSnapshot& snapshot) {
+kafka::ListGroupsResult ClusterCollector::GroupList() {
+  auto& stats = cache_stats_["group_list"];
+  if (collection_.cache && group_list_cache_ &&
+      SteadyClock::now() - group_list_fetched_at_ < collection_.group_list_ttl) {
+    ++stats.hits;
+    return *group_list_cache_;
+  }
+  ++stats.misses;
+  auto listing = groups_client_->ListGroups();
+  // Refusals are cached too (they do not change by themselves); passing failures are not.
+  if (listing.kind == kafka::ErrorKind::kNone || listing.kind == kafka::ErrorKind::kUnsupported ||
+      listing.kind == kafka::ErrorKind::kAuthorization) {
+    group_list_cache_ = listing;
+    group_list_fetched_at_ = SteadyClock::now();
+  } else {
+    group_list_cache_.reset();
+  }
+  return listing;
+}
+
+std::vector<kafka::GroupDescription> ClusterCollector::Descriptions(
+    const std::vector<std::string>& ids, const std::map<std::string, std::string>& states) {
+  auto& stats = cache_stats_["group_description"];
+  const auto now = SteadyClock::now();
+  std::vector<std::string> ask;
+  for (const auto& id : ids) {
+    const auto cached = description_cache_.find(id);
+    const auto listed = states.find(id);
+    // A state change (e.g. Stable to PreparingRebalance) means the members changed: describe again.
+    const bool state_moved = listed != states.end() && listed->second != "Unknown" &&
+                             cached != description_cache_.end() &&
+                             listed->second != cached->second.value.state;
+    if (collection_.cache && cached != description_cache_.end() && !state_moved &&
+        now - cached->second.fetched_at < collection_.group_description_ttl) {
+      ++stats.hits;
+    } else {
+      ++stats.misses;
+      ask.push_back(id);
+    }
+  }
+  std::map<std::string, kafka::GroupDescription> failed;
+  if (!ask.empty()) {
+    for (auto& description : groups_client_->DescribeGroups(ask)) {
+      if (description.error.empty()) {
+        description_cache_[description.group_id] = {description, now};
+      } else {
+        description_cache_.erase(description.group_id);
+        failed[description.group_id] = std::move(description);
+      }
+    }
+  }
+  std::vector<kafka::GroupDescription> out;
+  out.reserve(ids.size());
+  for (const auto& id : ids) {
+    if (const auto f = failed.find(id); f != failed.end()) {
+      out.push_back(f->second);
+    } else if (const auto cached = description_cache_.find(id); cached != description_cache_.end()) {
+      out.push_back(cached->second.value);
+    }
+  }
+  return out;
+}
+
+size_t ClusterCollector::CollectGroups(state::ClusterSnapshot& snapshot) {
   const auto start = SteadyClock::now();
-  GroupCycleAnswers answers;
+  const auto now = snapshot.collected_at;
   std::string error;
   auto& discovery = snapshot.group_discovery;
-  const auto listing = groups_client_->ListGroups();
+  std::vector<std::string> listed;                 // every group watched this cycle
+  std::map<std::string, std::string> listed_states;
+  const auto listing = GroupList();
   if (listing.kind == kafka::ErrorKind::kNone) {
     discovery = {"list", "", ""};
     for (const auto& group : listing.groups) {
       if (!group_filter_.Matches(group.group_id)) continue;
-      answers.group_ids.push_back(group.group_id);
-      answers.listed_states[group.group_id] = group.state;
+      listed.push_back(group.group_id);
+      listed_states[group.group_id] = group.state;
     }
     error = listing.error;  // partial: some brokers did not answer
   } else if (listing.kind == kafka::ErrorKind::kUnsupported ||
@@ -106,16 +294,21 @@ void ClusterCollector::CollectGroups(state::ClusterSnapshot& snapshot) {
                    cluster_.name, reason, listing.error, cluster_.static_groups.size());
     }
     discovery = {"static", reason, listing.error};
-    answers.group_ids = cluster_.static_groups;
+    listed = cluster_.static_groups;
   } else {
     // A passing failure: keep watching the groups known from the previous cycle.
     error = "list: " + listing.error;
-    for (const auto& group : snapshot.groups) answers.group_ids.push_back(group.id);
+    for (const auto& group : snapshot.groups) listed.push_back(group.id);
   }
 
+  GroupCycleAnswers answers;
+  answers.listed_states = listed_states;
+  for (const auto& id : listed) {
+    if (group_schedule_.Due(id, now)) answers.group_ids.push_back(id);
+  }
   if (!answers.group_ids.empty()) {
     if (discovery.refusal != "unsupported") {
-      answers.descriptions = groups_client_->DescribeGroups(answers.group_ids);
+      answers.descriptions = Descriptions(answers.group_ids, listed_states);
     }
     std::vector<kafka::PartitionRef> partitions;
     for (const auto& topic : snapshot.topics) {
@@ -123,12 +316,51 @@ void ClusterCollector::CollectGroups(state::ClusterSnapshot& snapshot) {
     }
     answers.offsets = groups_client_->FetchCommittedOffsets(answers.group_ids, partitions);
   }
-  snapshot.groups = tracker_.Evaluate(answers, snapshot.topics, state::WallClock::now());
-
+  auto evaluated = tracker_.Evaluate(answers, snapshot.topics, now);
   std::map<std::string, int> failures;  // grouped by message, logged once per change
-  for (const auto& group : snapshot.groups) {
+  for (const auto& group : evaluated) {
     if (!group.error.empty()) ++failures[group.error];
   }
+
+  // Merge: groups sampled now replace their previous values; the others are served as they were.
+  const std::set<std::string> live(listed.begin(), listed.end());
+  std::map<std::string, state::ConsumerGroup> merged;
+  for (auto& group : snapshot.groups) {
+    if (live.count(group.id) != 0) merged[group.id] = std::move(group);
+  }
+  std::map<std::string, const state::ConsumerGroup*> before;
+  for (const auto& [id, group] : merged) before[id] = &group;
+  for (auto& group : evaluated) {
+    Activity activity = Activity::kSteady;
+    const auto old = merged.find(group.id);
+    if (group.status == state::GroupStatus::kWarning || group.status == state::GroupStatus::kStalled ||
+        group.status == state::GroupStatus::kStopped || group.status == state::GroupStatus::kRewind ||
+        !group.error.empty()) {
+      activity = Activity::kAlarming;
+    } else if (old == merged.end()) {
+      activity = Activity::kChanging;
+    } else {
+      int64_t lag_before = 0, lag_now = 0, committed_before = 0, committed_now = 0;
+      for (const auto& t : old->second.topics) lag_before += t.lag_sum, committed_before += t.committed_sum;
+      for (const auto& t : group.topics) lag_now += t.lag_sum, committed_now += t.committed_sum;
+      if (lag_now > lag_before) {
+        activity = Activity::kAlarming;  // lag grows: look again at once
+      } else if (lag_now != lag_before || committed_now != committed_before) {
+        activity = Activity::kChanging;
+      }
+    }
+    group_schedule_.Sampled(group.id, now, activity);
+    if (activity == Activity::kAlarming) {
+      for (const auto& t : group.topics) topic_schedule_.Tighten(t.topic);
+    }
+    merged[group.id] = std::move(group);
+  }
+  snapshot.groups.clear();
+  for (auto& [id, group] : merged) snapshot.groups.push_back(std::move(group));
+  group_schedule_.Retain(live);
+  tracker_.RetainGroups(live);
+  std::erase_if(description_cache_, [&live](const auto& e) { return live.count(e.first) == 0; });
+
   for (const auto& [message, count] : failures) {
     error += (error.empty() ? "" : "; ") + std::to_string(count) + (count == 1 ? " group: " : " groups: ") + message;
   }
@@ -144,7 +376,23 @@ void ClusterCollector::CollectGroups(state::ClusterSnapshot& snapshot) {
     snapshot.collectors.erase(it);
     break;
   }
+  slow_groups_ = status.duration_seconds > 1.0;
   snapshot.collectors.push_back(std::move(status));
+  return answers.group_ids.size();
+}
+
+void ClusterCollector::FillEfficiency(state::ClusterSnapshot& snapshot, size_t topics_sampled,
+                                      size_t groups_sampled) {
+  snapshot.caches.clear();
+  for (const auto& [name, stats] : cache_stats_) snapshot.caches.push_back(stats);
+  snapshot.sampling.clear();
+  for (const auto& [kind, schedule, sampled] :
+       {std::tuple<const char*, const AdaptiveSchedule*, size_t>{"topic", &topic_schedule_, topics_sampled},
+        {"group", &group_schedule_, groups_sampled}}) {
+    const auto stats = schedule->Stats();
+    snapshot.sampling.push_back(
+        {kind, stats.entities, sampled, stats.min_seconds, stats.avg_seconds, stats.max_seconds});
+  }
 }
 
 void ClusterCollector::LogTransitions(const state::ClusterSnapshot& snapshot) {

@@ -8,8 +8,12 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <optional>
+#include <set>
 #include <thread>
 
+#include "collect/adaptive_schedule.h"
+#include "collect/cpu_governor.h"
 #include "collect/group_tracker.h"
 #include "config/config.h"
 #include "kafka/cluster_client.h"
@@ -25,22 +29,26 @@ using PublishFn = std::function<void(SnapshotPtr)>;
 /// True for Kafka's internal topics (names starting with "__", e.g. __consumer_offsets).
 bool IsInternalTopic(const std::string& topic);
 
-/// Collects one cluster. A cycle reads metadata and watermarks and publishes a snapshot (groups carried
-/// over), then reads the consumer groups and publishes again, so a slow group coordinator delays only
-/// the groups. Cycle() may be called directly (tests); Start() runs cycles on an own thread every
-/// `interval`, or with exponential backoff (1 s doubling up to max_backoff) while the cluster is
-/// unreachable. Thread-safety: Start/Stop from one thread; Cycle() only while not started.
+/// Collects one cluster, every `collection.interval` (a tick), on an own thread.
+/// A tick: metadata (cached for metadata_ttl; dropped early by offsets errors), watermark offsets of the
+/// topics that are due (adaptive sampling), then the consumer groups that are due (group list and
+/// descriptions cached, committed offsets read). Nothing due and nothing new: nothing is published.
+/// While the cluster is unreachable, ticks back off exponentially (1 s doubling up to max_backoff).
+/// When the previous tick's group step was slow (> 1 s), the topics are published before the groups are
+/// read, so a slow group coordinator delays only the groups.
+/// Thread-safety: Start/Stop from one thread; Cycle() only while not started.
 class ClusterCollector {
  public:
   /// Throws std::invalid_argument when librdkafka rejects a property of the cluster's config.
-  /// `cluster` must outlive the collector (it lives in the ValidatedConfig).
+  /// `cluster` must outlive the collector (it lives in the ValidatedConfig); so must `governor`, which
+  /// may be null (no stretching).
   ClusterCollector(const config::ValidatedCluster& cluster, config::CollectionConfig collection,
-                   PublishFn publish);
+                   PublishFn publish, CpuGovernor* governor = nullptr);
   ~ClusterCollector();
   ClusterCollector(const ClusterCollector&) = delete;
   ClusterCollector& operator=(const ClusterCollector&) = delete;
 
-  /// Runs one collection cycle, publishes (twice when the cluster is up) and returns its last snapshot.
+  /// Runs one tick and returns the snapshot it leaves (published when anything was sampled).
   SnapshotPtr Cycle();
 
   void Start();
@@ -48,8 +56,24 @@ class ClusterCollector {
   void Stop();
 
  private:
+  struct CachedMetadata {
+    kafka::ClusterMetadata value;
+    std::chrono::steady_clock::time_point fetched_at;
+  };
+  struct CachedDescription {
+    kafka::GroupDescription value;
+    std::chrono::steady_clock::time_point fetched_at;
+  };
+
   void Run();
-  void CollectGroups(state::ClusterSnapshot& snapshot);
+  kafka::Result<kafka::ClusterMetadata> Metadata(bool* fetched);
+  std::set<std::string> DueTopics(const kafka::ClusterMetadata& metadata, state::WallClock::time_point now);
+  void ScheduleTopics(const state::ClusterSnapshot& snapshot, const std::set<std::string>& sampled);
+  size_t CollectGroups(state::ClusterSnapshot& snapshot);
+  kafka::ListGroupsResult GroupList();
+  std::vector<kafka::GroupDescription> Descriptions(const std::vector<std::string>& ids,
+                                                    const std::map<std::string, std::string>& states);
+  void FillEfficiency(state::ClusterSnapshot& snapshot, size_t topics_sampled, size_t groups_sampled);
   void LogTransitions(const state::ClusterSnapshot& snapshot);
 
   const config::ClusterConfig& cluster_;
@@ -59,7 +83,18 @@ class ClusterCollector {
   PublishFn publish_;
   std::unique_ptr<kafka::ClusterClient> client_;
   std::unique_ptr<kafka::GroupClient> groups_client_;
+  CpuGovernor* governor_;
   GroupTracker tracker_;
+  AdaptiveSchedule topic_schedule_;
+  AdaptiveSchedule group_schedule_;
+
+  // Caches (only touched by the collecting thread) and their cumulative lookups.
+  std::optional<CachedMetadata> metadata_cache_;
+  std::optional<kafka::ListGroupsResult> group_list_cache_;
+  std::chrono::steady_clock::time_point group_list_fetched_at_{};
+  std::map<std::string, CachedDescription> description_cache_;
+  std::map<std::string, state::CacheStats> cache_stats_;
+  bool slow_groups_ = false;  // the previous group step took over a second
 
   SnapshotPtr last_;           // only touched by the collecting thread
   std::string last_logged_;    // last logged problem summary, to log once per change

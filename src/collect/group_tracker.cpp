@@ -51,13 +51,21 @@ std::vector<state::ConsumerGroup> GroupTracker::Evaluate(const GroupCycleAnswers
   }
   std::sort(groups.begin(), groups.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
 
-  // Forget what belongs to groups or partitions not seen this cycle (bounded memory under churn).
+  // Forget the partitions of these groups that no longer have a commit (bounded memory under churn).
+  std::set<std::string> answered;
   std::set<GroupPartitionKey> live_partitions;
   for (const auto& group : groups) {
+    answered.insert(group.id);
     for (const auto& p : group.partitions) live_partitions.insert({group.id, p.topic, p.partition});
   }
-  std::erase_if(windows_, [&](const auto& e) { return live_partitions.count(e.first) == 0; });
+  std::erase_if(windows_, [&](const auto& e) {
+    return answered.count(std::get<0>(e.first)) != 0 && live_partitions.count(e.first) == 0;
+  });
   return groups;
+}
+
+void GroupTracker::RetainGroups(const std::set<std::string>& live) {
+  std::erase_if(windows_, [&](const auto& e) { return live.count(std::get<0>(e.first)) == 0; });
 }
 
 state::ConsumerGroup GroupTracker::EvaluateOne(
@@ -143,6 +151,7 @@ state::ConsumerGroup GroupTracker::EvaluateOne(
     group.topics.push_back(std::move(t));
   }
   group.status = state::EvaluateGroup(statuses, has_members, group.state);
+  group.observed_at = now;
   return group;
 }
 

@@ -5,6 +5,7 @@
 // No I/O: the answers come in as plain structs, the time is passed in.
 
 #include <map>
+#include <set>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -36,13 +37,16 @@ class GroupTracker {
   /// history of partitions no longer watched.
   void ObserveTopics(const std::vector<state::Topic>& topics, state::WallClock::time_point now);
 
-  /// The groups of this cycle, sorted by id. Forgets windows and rates of groups and partitions that
-  /// are gone.
+  /// The groups answered this cycle, sorted by id. Forgets the windows of their partitions that no
+  /// longer have a commit.
   /// commit_rate of a group topic sums its partitions' own committed-offset advances since their
   /// previous observation (a partition rewinding or committing for the first time adds nothing).
   std::vector<state::ConsumerGroup> Evaluate(const GroupCycleAnswers& answers,
                                              const std::vector<state::Topic>& topics,
                                              state::WallClock::time_point now);
+
+  /// Forgets everything about groups not in `live` (deleted, or filtered out).
+  void RetainGroups(const std::set<std::string>& live);
 
   size_t tracked_partitions() const { return histories_.size(); }
   size_t tracked_commit_windows() const { return windows_.size(); }

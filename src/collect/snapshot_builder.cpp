@@ -144,8 +144,13 @@ state::ClusterSnapshot BuildSnapshot(const state::ClusterSnapshot* previous,
         partition.offsets_known = true;
         partition.offsets_at = cycle.now;
       } else {
-        partition.offsets_error = it != fresh.end() ? it->second->error : "offsets not requested";
-        if (const auto old = before.find(key); old != before.end() && old->second->offsets_known) {
+        const auto old = before.find(key);
+        if (it != fresh.end()) {
+          partition.offsets_error = it->second->error;
+        } else if (old != before.end()) {  // not due this cycle (adaptive sampling): as before
+          partition.offsets_error = old->second->offsets_error;
+        }
+        if (old != before.end() && old->second->offsets_known) {
           partition.oldest_offset = old->second->oldest_offset;
           partition.newest_offset = old->second->newest_offset;
           partition.offsets_known = true;

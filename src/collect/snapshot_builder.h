@@ -22,13 +22,14 @@ struct CycleResult {
   double metadata_seconds = 0;
   /// Whether the offsets step ran (it does not when metadata failed).
   bool offsets_ran = false;
-  std::vector<kafka::Watermarks> watermarks;  // one per selected partition
+  std::vector<kafka::Watermarks> watermarks;  // one per partition sampled this cycle
   double offsets_seconds = 0;
   state::WallClock::time_point now;
 };
 
 /// Builds the next snapshot. When metadata failed, the previous brokers/topics are kept (stale) with
-/// up=false. A partition whose offsets could not be read keeps its previous values and their time.
+/// up=false. A partition whose offsets could not be read keeps its previous values and their time; so
+/// does one that was not sampled this cycle (absent from `watermarks`), with its previous error.
 /// `previous` may be null (first cycle).
 state::ClusterSnapshot BuildSnapshot(const state::ClusterSnapshot* previous,
                                      const config::ClusterConfig& cluster,

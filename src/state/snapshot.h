@@ -105,6 +105,9 @@ struct ConsumerGroup {
   std::vector<GroupTopic> topics;            // sorted by topic
   GroupStatus status = GroupStatus::kUnknown;
   std::string error;  // why describing or reading offsets failed, "" when neither did
+  /// When the group's committed offsets were last read (adaptive sampling reads idle groups less often;
+  /// between reads the group is served with these values).
+  WallClock::time_point observed_at{};
 };
 
 /// How the group list was obtained.
@@ -115,6 +118,23 @@ struct GroupDiscovery {
   /// Why ListConsumerGroups was refused ("" when it was not): "unsupported", "authorization", "error".
   std::string refusal;
   std::string refusal_error;  // the broker's message
+};
+
+/// Cumulative lookups of one of the collector's caches since start.
+struct CacheStats {
+  std::string cache;  // "metadata", "group_list", "group_description"
+  uint64_t hits = 0;
+  uint64_t misses = 0;
+};
+
+/// The adaptive sampling intervals of one kind of entity after the latest cycle.
+struct SamplingStats {
+  std::string kind;      // "topic", "group"
+  size_t entities = 0;   // tracked
+  size_t sampled = 0;    // sampled in the latest cycle
+  double min_seconds = 0;
+  double avg_seconds = 0;
+  double max_seconds = 0;
 };
 
 struct ClusterSnapshot {
@@ -137,6 +157,8 @@ struct ClusterSnapshot {
   GroupDiscovery group_discovery;
 
   std::vector<CollectorStatus> collectors;
+  std::vector<CacheStats> caches;
+  std::vector<SamplingStats> sampling;
   /// When the cycle that produced this snapshot ended.
   WallClock::time_point collected_at{};
   /// Monotonic counter of published snapshots for this cluster (1 for the first).

@@ -69,6 +69,13 @@ TEST(AdaptiveScheduleTest, without_adaptive_sampling_every_entity_stays_at_the_m
   AdaptiveSchedule schedule(15s, 120s, false);
   for (int i = 0; i < 5; ++i) schedule.Sampled("t", kT0 + i * 15s, Activity::kSteady);
   EXPECT_EQ(schedule.IntervalOf("t"), 15s);
+  EXPECT_TRUE(schedule.Due("t", kT0 + 60s));  // at every tick, however soon
+}
+
+TEST(AdaptiveScheduleTest, without_adaptive_sampling_everything_is_due_at_every_tick) {
+  AdaptiveSchedule schedule(15s, 120s, false);
+  schedule.Sampled("t", kT0, Activity::kChanging);
+  EXPECT_TRUE(schedule.Due("t", kT0 + 1s));
 }
 
 TEST(AdaptiveScheduleTest, stretch_scales_intervals_and_due_times) {

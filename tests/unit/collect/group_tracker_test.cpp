@@ -171,8 +171,9 @@ TEST(GroupTrackerTest, windows_and_histories_of_vanished_groups_and_topics_are_f
   tracker.Evaluate(Answers({{"orders", 0, 90, ""}, {"orders", 1, 40, ""}}), topics, kT0);
   EXPECT_EQ(tracker.tracked_commit_windows(), 2u);
   EXPECT_EQ(tracker.tracked_partitions(), 2u);
-  GroupCycleAnswers none;
-  tracker.Evaluate(none, topics, kT0 + 15s);
+  tracker.Evaluate(Answers({{"orders", 0, 91, ""}}), topics, kT0 + 15s);  // partition 1's commit is gone
+  EXPECT_EQ(tracker.tracked_commit_windows(), 1u);
+  tracker.RetainGroups({});
   EXPECT_EQ(tracker.tracked_commit_windows(), 0u);
   tracker.ObserveTopics({}, kT0 + 15s);
   EXPECT_EQ(tracker.tracked_partitions(), 0u);
