@@ -277,14 +277,7 @@ std::vector<PartitionRef> BrokerPartitions() {
   return refs;
 }
 
-int64_t RequestCount(TestBroker& broker, const char* api) {
-  simdjson::dom::parser parser;
-  const std::string answer = broker.Control(R"({"op":"get_requests"})");
-  simdjson::dom::element doc = parser.parse(answer);
-  int64_t count = 0;
-  if (doc["requests"][api].get(count) != simdjson::SUCCESS) return 0;
-  return count;
-}
+int64_t RequestCount(TestBroker& broker, const char* api) { return broker.RequestCount(api); }
 
 TEST(GroupClientBrokerTest, list_groups_returns_every_group_sorted_with_its_state) {
   TestBroker broker(kBrokerState);

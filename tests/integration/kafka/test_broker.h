@@ -18,6 +18,8 @@
 #include <string>
 #include <vector>
 
+#include <simdjson.h>
+
 extern char** environ;
 
 namespace kpe::kafka::testing {
@@ -85,6 +87,16 @@ class TestBroker {
 
   /// "127.0.0.1:PORT" of broker 1.
   std::string Bootstrap() const { return "127.0.0.1:" + std::to_string(port_); }
+
+  /// Requests of API `api` (e.g. "DescribeGroups") the broker received so far.
+  int64_t RequestCount(const std::string& api) {
+    simdjson::dom::parser parser;
+    const std::string answer = Control(R"({"op":"get_requests"})");
+    simdjson::dom::element doc = parser.parse(answer);
+    int64_t count = 0;
+    if (doc["requests"][api].get(count) != simdjson::SUCCESS) return 0;
+    return count;
+  }
 
   /// Sends one control line (a JSON object) and returns the JSON answer line; throws if the broker says
   /// {"ok":false} or does not answer within 5 s.

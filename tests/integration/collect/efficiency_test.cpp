@@ -1,0 +1,234 @@
+// Caching and adaptive sampling through the real ClusterCollector, against librdkafka's mock cluster
+// and the Python test broker (which counts the requests it receives).
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "../kafka/commit_support.h"
+#include "../kafka/test_broker.h"
+#include "collect/cluster_collector.h"
+#include "kafka/mock_cluster.h"
+
+namespace kpe::collect {
+namespace {
+
+using namespace std::chrono_literals;
+using kafka::testing::SimpleCommit;
+using kafka::testing::TestBroker;
+
+const state::CacheStats& Cache(const state::ClusterSnapshot& s, const std::string& name) {
+  for (const auto& c : s.caches) {
+    if (c.cache == name) return c;
+  }
+  throw std::runtime_error("no cache " + name);
+}
+
+const state::SamplingStats& Sampling(const state::ClusterSnapshot& s, const std::string& kind) {
+  for (const auto& c : s.sampling) {
+    if (c.kind == kind) return c;
+  }
+  throw std::runtime_error("no sampling stats for " + kind);
+}
+
+const state::Topic& TopicOf(const state::ClusterSnapshot& s, const std::string& name) {
+  for (const auto& t : s.topics) {
+    if (t.name == name) return t;
+  }
+  throw std::runtime_error("no topic " + name);
+}
+
+const state::ConsumerGroup& GroupOf(const state::ClusterSnapshot& s, const std::string& id) {
+  for (const auto& g : s.groups) {
+    if (g.id == id) return g;
+  }
+  throw std::runtime_error("no group " + id);
+}
+
+class Collector {
+ public:
+  Collector(config::ClusterConfig cluster, config::CollectionConfig collection)
+      : validated_{std::move(cluster), config::NameFilter({}, "topics"), config::NameFilter({}, "groups")},
+        collector_(validated_, collection, [this](SnapshotPtr) { ++published_; }) {}
+  SnapshotPtr Cycle() { return collector_.Cycle(); }
+  int published() const { return published_; }
+
+ private:
+  config::ValidatedCluster validated_;
+  int published_ = 0;
+  ClusterCollector collector_;
+};
+
+config::ClusterConfig Cluster(const std::string& bootstrap, std::vector<std::string> static_groups = {}) {
+  config::ClusterConfig cluster;
+  cluster.name = "eff";
+  cluster.servers = {bootstrap};
+  cluster.static_groups = std::move(static_groups);
+  return cluster;
+}
+
+config::CollectionConfig Collection(bool cache, bool adaptive) {
+  config::CollectionConfig c;
+  c.interval = 100ms;
+  c.max_interval = 800ms;
+  c.timeout = 2000ms;
+  c.cache = cache;
+  c.adaptive_sampling = adaptive;
+  c.metadata_ttl = 3600s;
+  c.group_list_ttl = 3600s;
+  c.group_description_ttl = 3600s;
+  return c;
+}
+
+TEST(CachingTest, metadata_is_fetched_once_within_its_ttl) {
+  kafka::MockCluster mock(3);
+  mock.CreateTopic("orders", 3, 3);
+  Collector c(Cluster(mock.Bootstraps()), Collection(true, false));
+  c.Cycle();
+  c.Cycle();
+  const auto snapshot = c.Cycle();
+  EXPECT_EQ(Cache(*snapshot, "metadata").misses, 1u);
+  EXPECT_EQ(Cache(*snapshot, "metadata").hits, 2u);
+  EXPECT_EQ(TopicOf(*snapshot, "orders").partitions.size(), 3u);
+}
+
+TEST(CachingTest, without_caching_metadata_is_fetched_every_cycle) {
+  kafka::MockCluster mock(3);
+  mock.CreateTopic("orders", 3, 3);
+  Collector c(Cluster(mock.Bootstraps()), Collection(false, false));
+  c.Cycle();
+  c.Cycle();
+  const auto snapshot = c.Cycle();
+  EXPECT_EQ(Cache(*snapshot, "metadata").misses, 3u);
+  EXPECT_EQ(Cache(*snapshot, "metadata").hits, 0u);
+}
+
+TEST(CachingTest, offsets_error_drops_the_cached_metadata) {
+  kafka::MockCluster mock(3);
+  mock.CreateTopic("orders", 3, 3);
+  Collector c(Cluster(mock.Bootstraps()), Collection(true, false));
+  const auto first = c.Cycle();
+  mock.SetBrokerDown(TopicOf(*first, "orders").partitions[0].leader);
+  const auto second = c.Cycle();  // offsets of that leader fail: the metadata may be wrong
+  ASSERT_FALSE(TopicOf(*second, "orders").partitions[0].offsets_error.empty());
+  const auto third = c.Cycle();
+  EXPECT_EQ(Cache(*third, "metadata").misses, Cache(*second, "metadata").misses + 1);
+  EXPECT_EQ(Cache(*third, "metadata").hits, Cache(*second, "metadata").hits);
+}
+
+const char* const kBrokerState = R"({
+  "topics": {"orders": {"partitions": [
+      {"id": 0, "replicas": [1], "isr": [1], "log_start": 0, "high_watermark": 100}]}},
+  "groups": {
+    "billing": {"state": "Stable", "protocol_type": "consumer", "protocol": "range",
+      "members": [{"member_id": "m1", "client_id": "c1", "client_host": "/10.0.0.7",
+                   "assignment": {"orders": [0]}}],
+      "offsets": {"orders": {"0": 90}}}}
+})";
+
+TEST(CachingTest, group_descriptions_are_asked_once_within_their_ttl) {
+  TestBroker broker(kBrokerState);
+  Collector c(Cluster(broker.Bootstrap()), Collection(true, false));
+  for (int i = 0; i < 3; ++i) c.Cycle();
+  EXPECT_EQ(broker.RequestCount("DescribeGroups"), 1);
+  EXPECT_EQ(broker.RequestCount("OffsetFetch"), 3);  // committed offsets are read every tick
+  const auto snapshot = c.Cycle();
+  EXPECT_EQ(Cache(*snapshot, "group_description").hits, 3u);
+  EXPECT_EQ(Cache(*snapshot, "group_list").misses, 1u);
+}
+
+TEST(CachingTest, without_caching_groups_are_described_every_cycle) {
+  TestBroker broker(kBrokerState);
+  Collector c(Cluster(broker.Bootstrap()), Collection(false, false));
+  for (int i = 0; i < 3; ++i) c.Cycle();
+  EXPECT_EQ(broker.RequestCount("DescribeGroups"), 3);
+}
+
+TEST(CachingTest, a_group_whose_listed_state_changed_is_described_again) {
+  TestBroker broker(kBrokerState);
+  auto collection = Collection(true, false);
+  collection.group_list_ttl = 1000ms;
+  Collector c(Cluster(broker.Bootstrap()), collection);
+  c.Cycle();
+  broker.Control(R"({"op":"set","path":["groups","billing","state"],"value":"PreparingRebalance"})");
+  std::this_thread::sleep_for(1100ms);  // let the cached group list expire
+  const auto snapshot = c.Cycle();
+  EXPECT_EQ(broker.RequestCount("DescribeGroups"), 2);
+  EXPECT_EQ(GroupOf(*snapshot, "billing").state, "PreparingRebalance");
+}
+
+class AdaptiveTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    mock_.CreateTopic("busy", 2, 3);
+    mock_.CreateTopic("idle", 2, 3);
+    mock_.Produce("busy", 0, 5);
+    mock_.Produce("idle", 0, 5);
+    SimpleCommit(mock_.Bootstraps(), "reader", {{"idle", 0, 2}});
+  }
+  // Runs `ticks` ticks 100 ms apart, producing to "busy" before each.
+  SnapshotPtr Run(Collector& c, int ticks) {
+    SnapshotPtr last;
+    for (int i = 0; i < ticks; ++i) {
+      mock_.Produce("busy", 0, 1);
+      last = c.Cycle();
+      std::this_thread::sleep_for(100ms);
+    }
+    return last;
+  }
+  kafka::MockCluster mock_{3};
+};
+
+TEST_F(AdaptiveTest, idle_topic_is_sampled_less_often_than_a_busy_one) {
+  Collector c(Cluster(mock_.Bootstraps(), {"reader"}), Collection(true, true));
+  const auto snapshot = Run(c, 12);
+  const auto& stats = Sampling(*snapshot, "topic");
+  EXPECT_EQ(stats.entities, 2u);
+  EXPECT_DOUBLE_EQ(stats.min_seconds, 0.1);
+  EXPECT_GT(stats.max_seconds, 0.1);  // the idle topic's interval grew
+  // The busy topic is fresh; the idle one is served with its last values.
+  EXPECT_EQ(TopicOf(*snapshot, "busy").partitions[0].offsets_at, snapshot->collected_at);
+  EXPECT_LT(TopicOf(*snapshot, "idle").partitions[0].offsets_at, snapshot->collected_at);
+  EXPECT_TRUE(TopicOf(*snapshot, "idle").partitions[0].offsets_known);
+  EXPECT_EQ(TopicOf(*snapshot, "idle").partitions[0].newest_offset, 5);
+}
+
+TEST_F(AdaptiveTest, without_adaptive_sampling_every_topic_is_fresh_every_tick) {
+  Collector c(Cluster(mock_.Bootstraps(), {"reader"}), Collection(true, false));
+  const auto snapshot = Run(c, 6);
+  EXPECT_EQ(TopicOf(*snapshot, "idle").partitions[0].offsets_at, snapshot->collected_at);
+  EXPECT_DOUBLE_EQ(Sampling(*snapshot, "topic").max_seconds, 0.1);
+}
+
+TEST_F(AdaptiveTest, idle_group_is_read_less_often_and_new_records_on_its_topic_bring_it_back) {
+  Collector c(Cluster(mock_.Bootstraps(), {"reader"}), Collection(true, true));
+  auto snapshot = Run(c, 12);
+  EXPECT_LT(GroupOf(*snapshot, "reader").observed_at, snapshot->collected_at);
+  EXPECT_GT(Sampling(*snapshot, "group").max_seconds, 0.1);
+  // New records on the idle topic: its lag grows, so the topic and the group are sampled at once.
+  mock_.Produce("idle", 0, 3);
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    snapshot = c.Cycle();
+    if (GroupOf(*snapshot, "reader").observed_at == snapshot->collected_at &&
+        GroupOf(*snapshot, "reader").partitions[0].lag == 6) {
+      break;
+    }
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_EQ(GroupOf(*snapshot, "reader").partitions[0].lag, 6);  // 8 records, committed 2
+  EXPECT_EQ(GroupOf(*snapshot, "reader").observed_at, snapshot->collected_at);
+}
+
+TEST_F(AdaptiveTest, a_tick_with_nothing_due_publishes_nothing) {
+  mock_.Produce("busy", 0, 1);
+  Collector c(Cluster(mock_.Bootstraps()), Collection(true, true));
+  c.Cycle();
+  const int after_first = c.published();
+  c.Cycle();  // immediately: nothing is due yet, metadata is cached
+  EXPECT_EQ(c.published(), after_first);
+}
+
+}  // namespace
+}  // namespace kpe::collect
