@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Benchmark of the exporter against a mock cluster in its own process. See bench/README.md.
 #
-#   bench/run.sh SCENARIO [--seconds N] [--no-build] [-- EXPORTER_FLAGS...]
+#   bench/run.sh SCENARIO [--seconds N] [--no-build] [--ref GIT_REF] [-- EXPORTER_FLAGS...]
 #
-# Builds (Release) the exporter and kpe-bench-cluster in build/bench, starts the cluster for the
+# Builds (Release) the exporter and kpe-bench-cluster in build/bench from the working tree (or, with
+# --ref, from `git archive GIT_REF` in build/bench-ref, so that edits in progress in the tree do not
+# leak into the figures), starts the cluster for the
 # scenario, starts the exporter on 127.0.0.1 on a free port, waits for /readyz and two collection cycles,
 # then measures for N seconds (default 60) the exporter's CPU, RSS and collection durations (scraping
 # every 5 s, gzip'd, as a Prometheus would), counts the series, and runs wrk (20 connections, 10 s,
@@ -13,7 +15,7 @@ set -euo pipefail
 
 usage() {
   cat >&2 <<'EOF'
-usage: bench/run.sh SCENARIO [--seconds N] [--no-build] [-- EXPORTER_FLAGS...]
+usage: bench/run.sh SCENARIO [--seconds N] [--no-build] [--ref GIT_REF] [-- EXPORTER_FLAGS...]
 scenarios:
   tiny         5 topics x 4 partitions, 3 brokers, 5 groups (a smoke test of the harness)
   small        100 topics x 10 partitions, 3 brokers, 50 groups
@@ -33,12 +35,15 @@ SCENARIO=$1
 shift
 SECONDS_TO_MEASURE=60
 BUILD=1
+REF=""
 EXPORTER_FLAGS=()
 while [[ $# -gt 0 ]]; do
   case $1 in
     --seconds) SECONDS_TO_MEASURE=${2:?--seconds needs a value}; shift 2 ;;
     --seconds=*) SECONDS_TO_MEASURE=${1#*=}; shift ;;
     --no-build) BUILD=0; shift ;;
+    --ref) REF=${2:?--ref needs a value}; shift 2 ;;
+    --ref=*) REF=${1#*=}; shift ;;
     --) shift; EXPORTER_FLAGS=("$@"); break ;;
     *) echo "unknown argument '$1'" >&2; usage ;;
   esac
@@ -58,7 +63,9 @@ case $SCENARIO in
 esac
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+SOURCE_DIR=$ROOT
 BUILD_DIR=$ROOT/build/bench
+[[ -z $REF ]] || { SOURCE_DIR=$ROOT/build/bench-ref/src; BUILD_DIR=$ROOT/build/bench-ref; }
 EXPORTER=$BUILD_DIR/kafka-perf-exporter
 BENCH_CLUSTER=$BUILD_DIR/kpe-bench-cluster
 
@@ -73,12 +80,26 @@ fi
 command -v curl >/dev/null || die "curl is missing"
 
 if [[ $BUILD == 1 ]]; then
+  if [[ -n $REF ]]; then
+    BUILT_FROM=$(git -C "$ROOT" rev-parse --short "$REF^{commit}") || die "unknown git ref '$REF'"
+    log "exporting $REF ($BUILT_FROM) to $SOURCE_DIR"
+    rm -rf "$SOURCE_DIR"
+    mkdir -p "$SOURCE_DIR"
+    git -C "$ROOT" archive "$BUILT_FROM" | tar -x -C "$SOURCE_DIR"
+  else
+    # Others may be editing src/ in this tree: record what the binaries are built from.
+    BUILT_FROM=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+    [[ -z $(git -C "$ROOT" status --porcelain -- src CMakeLists.txt 2>/dev/null) ]] ||
+      BUILT_FROM="$BUILT_FROM+uncommitted-src"
+  fi
   log "building (Release) in $BUILD_DIR"
-  cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DKPE_BUILD_TESTS=OFF -DKPE_BUILD_BENCH=ON >/dev/null
+  cmake -S "$SOURCE_DIR" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DKPE_BUILD_TESTS=OFF -DKPE_BUILD_BENCH=ON >/dev/null
   cmake --build "$BUILD_DIR" --target kafka-perf-exporter kpe-bench-cluster -j2 >/dev/null
+  echo "$BUILT_FROM" >"$BUILD_DIR/bench-built-from"
 fi
 [[ -x $EXPORTER && -x $BENCH_CLUSTER ]] || die "no binaries in $BUILD_DIR (run without --no-build)"
 
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 WORK=$(mktemp -d /tmp/kpe-bench.XXXXXX)
 CLUSTER_PID=""
 EXPORTER_PID=""
@@ -232,8 +253,7 @@ THREADS=$(status_kib Threads)
 WARNINGS=$(grep -ciE ' (warn|warning|error|critical) ' "$WORK/exporter.log" || true)
 CLUSTER_WARNINGS=$(grep -ciE '\[(warning|error)\]' "$WORK/cluster.log" || true)
 
-COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
-[[ -z $(git -C "$ROOT" status --porcelain -- src 2>/dev/null) ]] || COMMIT="$COMMIT+dirty-src"
+COMMIT=$(cat "$BUILD_DIR/bench-built-from" 2>/dev/null || echo unknown)
 mib() { awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }'; }
 ROW="| $SCENARIO | ${CLUSTER[*]} | ${EXPORTER_FLAGS[*]:-(defaults)} | $SERIES | $CPU_PCT | $(mib "$RSS_KIB") | $(mib "$HWM_KIB") | $DUR_METADATA | $DUR_OFFSETS | $DUR_GROUPS | $PLAIN_P50 / $PLAIN_P99 | $GZIP_P50 / $GZIP_P99 | $PLAIN_RPS / $GZIP_RPS | $((BYTES_PLAIN / 1024)) / $((BYTES_GZIP / 1024)) | $COMMIT |"
 HEADER="| scenario | cluster | exporter flags | series | CPU % of a core | RSS MiB | peak RSS MiB | metadata ms mean/max | offsets ms mean/max | groups ms mean/max | scrape p50 / p99 plain | scrape p50 / p99 gzip | scrapes/s plain / gzip | body KiB plain / gzip | commit |"
@@ -241,7 +261,8 @@ SEP="|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|"
 
 cat <<EOF
 
-== kafka-perf-exporter benchmark: $SCENARIO ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, commit $COMMIT)
+== kafka-perf-exporter benchmark: $SCENARIO ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, built from $COMMIT)
+load average:       $LOAD_BEFORE before the run, $(cut -d' ' -f1-3 /proc/loadavg) after
 cluster:            ${CLUSTER_COMMON[*]} ${CLUSTER[*]}
 exporter flags:     ${EXPORTER_FLAGS[*]:-(defaults)}
 warm-up:            ${WARMUP}s (readiness + 2 cycles); measured ${SECONDS_TO_MEASURE}s, $RUNS cycles seen
