@@ -43,10 +43,18 @@ struct App::Impl {
         signals(io, SIGINT, SIGTERM) {
     build.version = kVersion;
     build.librdkafka_version = kafka::LibrdkafkaVersion();
+    const auto& metrics_config = config->config.metrics;
+    render.max_series = static_cast<size_t>(metrics_config.max_series);
+    render.topic_granularity = {metrics_config.topic_granularity.begin(),
+                                metrics_config.topic_granularity.end()};
+    if (const auto error = metrics::CheckTopicGranularity(render.topic_granularity)) {
+      throw config::ConfigError("metrics.topic_granularity: " + *error);
+    }
   }
 
   std::shared_ptr<const config::ValidatedConfig> config;
   metrics::BuildInfo build;
+  metrics::RenderOptions render;
   std::unique_ptr<kafka::DemoCluster> demo;
 
   boost::asio::io_context io;
@@ -62,6 +70,7 @@ struct App::Impl {
   std::shared_ptr<const metrics::Exposition> rendered;  // guarded by mutex
   uint64_t published = 0;                               // guarded by mutex
   uint64_t rendered_version = 0;                        // guarded by mutex
+  bool over_budget = false;                             // guarded by mutex; to log once per change
 
   void Publish(size_t index, collect::SnapshotPtr snapshot) {
     metrics::SnapshotList copy;
@@ -73,9 +82,20 @@ struct App::Impl {
       copy = snapshots;
     }
     // Rendered on the collector's thread, once per new snapshot, never on a scrape.
-    auto exposition = metrics::RenderExposition(copy);
+    auto exposition = metrics::RenderExposition(copy, render);
     std::lock_guard lock(mutex);
     if (version > rendered_version) {  // two clusters may publish at once: keep the newest
+      const bool over = render.max_series > 0 && exposition->series_unfolded > render.max_series;
+      if (over != over_budget) {
+        if (over) {
+          spdlog::warn("series budget {} exceeded ({} series): per-partition series of {} topics folded "
+                       "into per-topic aggregates (partition=\"all\")",
+                       render.max_series, exposition->series_unfolded, exposition->folded_topics);
+        } else {
+          spdlog::info("series within budget again: nothing folded");
+        }
+        over_budget = over;
+      }
       rendered = std::move(exposition);
       rendered_version = version;
     }
@@ -89,7 +109,8 @@ struct App::Impl {
   http::Response ServeMetrics(const http::Request& request) {
     auto [list, exposition] = Current();
     const std::string tail =
-        metrics::RenderVolatile(list, state::WallClock::now(), metrics::ReadProcessStats(), build);
+        metrics::RenderVolatile(list, state::WallClock::now(), metrics::ReadProcessStats(), build,
+                                {governor->budget_cores(), governor->usage_cores(), governor->stretch()});
     http::Response response;
     response.content_type = kExpositionContentType;
     response.headers.emplace_back("Vary", "Accept-Encoding");

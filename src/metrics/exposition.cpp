@@ -182,6 +182,9 @@ void AddGroupDiscovery(const state::GroupDiscovery& discovery, const Labels& bas
 void AddGroup(const state::ConsumerGroup& g, const Labels& base, FamilySet& set) {
   const Labels group = MergeLabels(base, {{"consumergroup", g.id}});
   set.Add(Snap("kafka_consumergroup_up"), group, g.error.empty() ? 1 : 0);
+  if (IsSet(g.observed_at)) {
+    set.Add(Snap("kafka_consumergroup_sample_timestamp_seconds"), group, UnixSeconds(g.observed_at));
+  }
   if (g.described) {
     set.Add(Snap("kafka_consumergroup_members"), group, static_cast<double>(g.members.size()));
     set.Add(Snap("kafka_consumergroup_info"), base,
@@ -274,7 +277,7 @@ void AddCluster(const state::ClusterSnapshot& s, FamilySet& set) {
       if (p.offsets_known) {
         any_offsets = true;
         oldest_offsets_at = std::min(oldest_offsets_at, p.offsets_at);
-        stale += p.offsets_at < s.collected_at ? 1 : 0;
+        stale += p.offsets_error.empty() ? 0 : 1;
       }
     }
     if (any_offsets) {
@@ -289,6 +292,25 @@ void AddCluster(const state::ClusterSnapshot& s, FamilySet& set) {
           static_cast<double>(under_replicated));
   set.Add(Snap("kafka_cluster_offline_partitions"), base, static_cast<double>(offline));
   set.Add(Snap("kafka_perf_exporter_stale_partitions"), base, static_cast<double>(stale));
+  for (const state::CacheStats& c : s.caches) {
+    set.Add(Snap("kafka_perf_exporter_cache_requests_total"), base, {{"cache", c.cache}, {"result", "hit"}},
+            static_cast<double>(c.hits));
+    set.Add(Snap("kafka_perf_exporter_cache_requests_total"), base, {{"cache", c.cache}, {"result", "miss"}},
+            static_cast<double>(c.misses));
+  }
+  for (const state::SamplingStats& k : s.sampling) {
+    set.Add(Snap("kafka_perf_exporter_tracked_entities"), base, {{"kind", k.kind}},
+            static_cast<double>(k.entities));
+    set.Add(Snap("kafka_perf_exporter_sampled_entities"), base, {{"kind", k.kind}},
+            static_cast<double>(k.sampled));
+    if (k.entities == 0) continue;
+    for (const auto& [stat, value] : {std::pair<const char*, double>{"min", k.min_seconds},
+                                      {"avg", k.avg_seconds},
+                                      {"max", k.max_seconds}}) {
+      set.Add(Snap("kafka_perf_exporter_sampling_interval_seconds"), base, {{"kind", k.kind}, {"stat", stat}},
+              value);
+    }
+  }
 
   AddGroupDiscovery(s.group_discovery, base, s.groups.size(), set);
   for (const state::ConsumerGroup& g : s.groups) AddGroup(g, base, set);
@@ -729,8 +751,12 @@ std::shared_ptr<const Exposition> RenderExposition(const SnapshotList& snapshots
 }
 
 std::string RenderVolatile(const SnapshotList& snapshots, state::WallClock::time_point now,
-                           const ProcessStats& process, const BuildInfo& build) {
+                           const ProcessStats& process, const BuildInfo& build,
+                           const GovernorStats& governor) {
   FamilySet set;
+  set.Add(Vol("kafka_perf_exporter_cpu_budget_cores"), {}, governor.budget_cores);
+  set.Add(Vol("kafka_perf_exporter_cpu_usage_cores"), {}, governor.usage_cores);
+  set.Add(Vol("kafka_perf_exporter_interval_stretch"), {}, governor.stretch);
   for (const auto& s : snapshots) {
     if (s == nullptr) continue;
     const Labels base = BaseLabels(*s);

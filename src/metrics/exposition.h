@@ -49,6 +49,13 @@ struct RenderOptions {
 /// choices. The caller adds where the names came from (the config key path). Pure function.
 std::optional<std::string> CheckTopicGranularity(const std::set<std::string>& families);
 
+/// The CPU governor's state, rendered per scrape.
+struct GovernorStats {
+  double budget_cores = 0;
+  double usage_cores = 0;
+  double stretch = 1;
+};
+
 /// Rendered text of everything derived from snapshots, and its gzip member. Immutable once made.
 struct Exposition {
   std::string text;
@@ -71,8 +78,9 @@ std::shared_ptr<const Exposition> RenderExposition(const SnapshotList& snapshots
 
 /// Series that depend on the time of the scrape:
 /// kafka_perf_exporter_data_age_seconds{cluster,collector}, kafka_perf_exporter_build_info, and the
-/// process_* families from `process`. Pure function.
+/// process_* families from `process`, and the CPU governor's budget, usage and stretch. Pure function.
 std::string RenderVolatile(const SnapshotList& snapshots, state::WallClock::time_point now,
-                           const ProcessStats& process, const BuildInfo& build);
+                           const ProcessStats& process, const BuildInfo& build,
+                           const GovernorStats& governor = {});
 
 }  // namespace kpe::metrics

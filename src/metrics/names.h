@@ -83,6 +83,9 @@ inline constexpr std::array kFamilies = {
     FamilySpec{"kafka_consumergroup_members", MetricType::Gauge, Part::kSnapshot,
                "Amount of members in a consumer group; absent when the group could not be "
                "described."},
+    FamilySpec{"kafka_consumergroup_sample_timestamp_seconds", MetricType::Gauge, Part::kSnapshot,
+               "Unix time the group's committed offsets were last read; idle groups are read less "
+               "often (adaptive sampling) and served with their last values in between."},
     FamilySpec{"kafka_consumergroup_state", MetricType::Gauge, Part::kSnapshot,
                "1 for the group's state as the broker reports it, 0 for the other states (Stable, "
                "Empty, PreparingRebalance, CompletingRebalance, Dead, Unknown)."},
@@ -97,12 +100,20 @@ inline constexpr std::array kFamilies = {
     FamilySpec{"kafka_perf_exporter_build_info", MetricType::Gauge, Part::kVolatile,
                "A metric with a constant '1' value labeled by the exporter's version and the "
                "librdkafka version it runs with."},
+    FamilySpec{"kafka_perf_exporter_cache_requests_total", MetricType::Counter, Part::kSnapshot,
+               "Lookups of the collector's caches (metadata, group_list, group_description) by "
+               "result: hit (served from the cache) or miss (asked the cluster)."},
     FamilySpec{"kafka_perf_exporter_collector_duration_seconds", MetricType::Gauge, Part::kSnapshot,
                "Duration of the collector's latest run."},
     FamilySpec{"kafka_perf_exporter_collector_last_success_timestamp_seconds", MetricType::Gauge,
                Part::kSnapshot, "Unix time of the collector's latest successful run."},
     FamilySpec{"kafka_perf_exporter_collector_success", MetricType::Gauge, Part::kSnapshot,
                "1 if the collector's latest run succeeded, 0 otherwise."},
+    FamilySpec{"kafka_perf_exporter_cpu_budget_cores", MetricType::Gauge, Part::kVolatile,
+               "CPU the exporter may use, in cores (0.01 = 1% of one core); 0 when the governor is "
+               "off."},
+    FamilySpec{"kafka_perf_exporter_cpu_usage_cores", MetricType::Gauge, Part::kVolatile,
+               "CPU the exporter used over the governor's window, in cores."},
     FamilySpec{"kafka_perf_exporter_data_age_seconds", MetricType::Gauge, Part::kVolatile,
                "Seconds since the collector's latest successful run, at the time of the scrape."},
     FamilySpec{"kafka_perf_exporter_folded_series", MetricType::Gauge, Part::kSnapshot,
@@ -119,6 +130,14 @@ inline constexpr std::array kFamilies = {
     FamilySpec{"kafka_perf_exporter_group_list_refused", MetricType::Gauge, Part::kSnapshot,
                "1 when the cluster refused ListConsumerGroups, labelled with why (unsupported, "
                "authorization, error); absent otherwise."},
+    FamilySpec{"kafka_perf_exporter_interval_stretch", MetricType::Gauge, Part::kVolatile,
+               "Factor the CPU governor applies to every sampling interval (1: none; above 1 while "
+               "the exporter is over its CPU budget)."},
+    FamilySpec{"kafka_perf_exporter_sampled_entities", MetricType::Gauge, Part::kSnapshot,
+               "Topics or groups (kind) sampled in the latest collection tick."},
+    FamilySpec{"kafka_perf_exporter_sampling_interval_seconds", MetricType::Gauge, Part::kSnapshot,
+               "Current adaptive sampling intervals of topics or groups (kind): their min, avg and "
+               "max (stat), stretch included."},
     FamilySpec{"kafka_perf_exporter_series", MetricType::Gauge, Part::kSnapshot,
                "Series rendered from the snapshots (this family included, the per-scrape "
                "process and build families not); above the budget when folding cannot reach it."},
@@ -129,8 +148,10 @@ inline constexpr std::array kFamilies = {
                Part::kSnapshot, "Number of snapshots published for the cluster."},
     FamilySpec{
         "kafka_perf_exporter_stale_partitions", MetricType::Gauge, Part::kSnapshot,
-        "Partitions whose offsets were carried over from an earlier cycle because the latest "
-        "attempt failed."},
+        "Partitions whose offsets were carried over from an earlier sample because the latest "
+        "attempt to read them failed."},
+    FamilySpec{"kafka_perf_exporter_tracked_entities", MetricType::Gauge, Part::kSnapshot,
+               "Topics or groups (kind) the collector tracks."},
     FamilySpec{"kafka_topic_offsets_timestamp_seconds", MetricType::Gauge, Part::kSnapshot,
                "Unix time of the oldest known offsets among the topic's partitions."},
     FamilySpec{"kafka_topic_partition_current_offset", MetricType::Gauge, Part::kSnapshot,

@@ -27,6 +27,9 @@ expect_exit 1 'bad.yaml:4:3.*collection.intervall' --config="$KPE_TMP/bad.yaml"
 printf 'topics:\n  filter: "(unclosed"\n' >"$KPE_TMP/regex.yaml"
 expect_exit 1 'regex.yaml:2:11.*topics.filter' --config="$KPE_TMP/regex.yaml"
 expect_exit 1 'cannot read config file' --config="$KPE_TMP/missing.yaml"
+printf 'metrics:\n  topic_granularity: [kafka_no_such_family]\n' >"$KPE_TMP/family.yaml"
+expect_exit 1 'metrics.topic_granularity: unknown metric family "kafka_no_such_family"' \
+  --config="$KPE_TMP/family.yaml" --kafka.server=127.0.0.1:1 --web.listen-address=127.0.0.1:0
 # The shipped example config is valid (checked without starting: --help after it still exits 0 would
 # not load it, so load it for real on a port that is free and stop at once).
 "$EXPORTER" --config="$SRC/config/kafka-perf-exporter.yaml" --kafka.server=127.0.0.1:1 \

@@ -127,14 +127,15 @@ TEST(ExpositionTest, offsets_timestamp_is_the_oldest_known_and_omitted_when_none
   EXPECT_EQ(CountLinesContaining(text, name + "{"), 1u);
 }
 
-TEST(ExpositionTest, stale_partitions_counts_known_offsets_older_than_the_snapshot) {
+TEST(ExpositionTest, stale_partitions_counts_known_offsets_whose_latest_read_failed) {
   state::ClusterSnapshot s = BasicSnapshot();
   SetOffsets(s.topics[2].partitions[0], 0, 1, kCollectedAt - 1);
-  SetOffsets(s.topics[2].partitions[1], 0, 1, kCollectedAt);
+  s.topics[2].partitions[0].offsets_error = "Local: Timed out";
+  SetOffsets(s.topics[2].partitions[1], 0, 1, kCollectedAt - 60);  // not sampled lately: not stale
 
   const std::string text = RenderExposition(One(s))->text;
 
-  // orders/1 and payments/0 are stale; orders/0 and payments/1 are current; orders/2 is unknown.
+  // orders/1 and payments/0 failed with known values; orders/2 failed with none; the rest are fine.
   EXPECT_EQ(
       SampleValue(
           text,
