@@ -197,7 +197,8 @@ int App::Run() {
     s.Publish(i, std::move(initial));
     s.collectors.push_back(std::make_unique<collect::ClusterCollector>(
         cluster, s.config->config.collection,
-        [&s, i](collect::SnapshotPtr snapshot) { s.Publish(i, std::move(snapshot)); }, s.governor.get()));
+        [&s, i](collect::SnapshotPtr snapshot) { s.Publish(i, std::move(snapshot)); }, s.governor.get(),
+        cfg.lag));
   }
 
   http::ServerOptions options;

@@ -34,7 +34,7 @@ bool IsInternalTopic(const std::string& topic) { return topic.rfind("__", 0) == 
 
 ClusterCollector::ClusterCollector(const config::ValidatedCluster& cluster,
                                    config::CollectionConfig collection, PublishFn publish,
-                                   CpuGovernor* governor)
+                                   CpuGovernor* governor, config::LagConfig lag)
     : cluster_(cluster.config),
       topic_filter_(cluster.topic_filter),
       group_filter_(cluster.group_filter),
@@ -49,6 +49,38 @@ ClusterCollector::ClusterCollector(const config::ValidatedCluster& cluster,
   for (const char* cache : {"metadata", "group_list", "group_description"}) {
     cache_stats_[cache].cache = cache;
   }
+  if (lag.precise) {
+    kafka::RecordTimestampReader::Options options;
+    options.client = MakeClientOptions(cluster_, collection_);
+    options.max_reads_per_call = static_cast<size_t>(lag.precise_max_reads);
+    timestamps_ = std::make_unique<kafka::RecordTimestampReader>(std::move(options));
+    cache_stats_["record_timestamp"].cache = "record_timestamp";
+  }
+}
+
+// Lag in seconds = now − the timestamp of the record at the committed offset (the next record the group
+// reads), where that record could be read this time; elsewhere the history's estimate stays.
+void ClusterCollector::PreciseLagSeconds(std::vector<state::ConsumerGroup>& groups) {
+  std::vector<kafka::RecordRef> wanted;
+  for (const auto& group : groups) {
+    for (const auto& p : group.partitions) {
+      if (p.lag.value_or(0) > 0) wanted.push_back({p.topic, p.partition, p.committed_offset});
+    }
+  }
+  if (wanted.empty()) return;
+  const auto timestamps = timestamps_->Read(wanted);
+  const double now_ms =
+      std::chrono::duration<double, std::milli>(state::WallClock::now().time_since_epoch()).count();
+  for (auto& group : groups) {
+    for (auto& p : group.partitions) {
+      if (p.lag.value_or(0) <= 0) continue;
+      const auto ts = timestamps.find({p.topic, p.partition, p.committed_offset});
+      if (ts != timestamps.end()) p.lag_seconds = std::max(0.0, (now_ms - static_cast<double>(ts->second)) / 1000);
+    }
+  }
+  auto& stats = cache_stats_["record_timestamp"];
+  stats.hits = timestamps_->cache_hits();
+  stats.misses = timestamps_->cache_misses();
 }
 
 ClusterCollector::~ClusterCollector() { Stop(); }
@@ -317,6 +349,7 @@ size_t ClusterCollector::CollectGroups(state::ClusterSnapshot& snapshot) {
     answers.offsets = groups_client_->FetchCommittedOffsets(answers.group_ids, partitions);
   }
   auto evaluated = tracker_.Evaluate(answers, snapshot.topics, now);
+  if (timestamps_ != nullptr) PreciseLagSeconds(evaluated);
   std::map<std::string, int> failures;  // grouped by message, logged once per change
   for (const auto& group : evaluated) {
     if (!group.error.empty()) ++failures[group.error];

@@ -18,6 +18,7 @@
 #include "config/config.h"
 #include "kafka/cluster_client.h"
 #include "kafka/group_client.h"
+#include "kafka/record_timestamps.h"
 #include "state/snapshot.h"
 
 namespace kpe::collect {
@@ -41,9 +42,10 @@ class ClusterCollector {
  public:
   /// Throws std::invalid_argument when librdkafka rejects a property of the cluster's config.
   /// `cluster` must outlive the collector (it lives in the ValidatedConfig); so must `governor`, which
-  /// may be null (no stretching).
+  /// may be null (no stretching). With lag.precise, lag in seconds comes from the timestamps of the
+  /// records at the committed offsets (read through a RecordTimestampReader) where they can be read.
   ClusterCollector(const config::ValidatedCluster& cluster, config::CollectionConfig collection,
-                   PublishFn publish, CpuGovernor* governor = nullptr);
+                   PublishFn publish, CpuGovernor* governor = nullptr, config::LagConfig lag = {});
   ~ClusterCollector();
   ClusterCollector(const ClusterCollector&) = delete;
   ClusterCollector& operator=(const ClusterCollector&) = delete;
@@ -73,6 +75,7 @@ class ClusterCollector {
   kafka::ListGroupsResult GroupList();
   std::vector<kafka::GroupDescription> Descriptions(const std::vector<std::string>& ids,
                                                     const std::map<std::string, std::string>& states);
+  void PreciseLagSeconds(std::vector<state::ConsumerGroup>& groups);
   void FillEfficiency(state::ClusterSnapshot& snapshot, size_t topics_sampled, size_t groups_sampled);
   void LogTransitions(const state::ClusterSnapshot& snapshot);
 
@@ -83,6 +86,7 @@ class ClusterCollector {
   PublishFn publish_;
   std::unique_ptr<kafka::ClusterClient> client_;
   std::unique_ptr<kafka::GroupClient> groups_client_;
+  std::unique_ptr<kafka::RecordTimestampReader> timestamps_;  // only with lag.precise
   CpuGovernor* governor_;
   GroupTracker tracker_;
   AdaptiveSchedule topic_schedule_;

@@ -147,6 +147,35 @@ TEST_F(MockGroupsTest, a_quick_group_step_publishes_once_per_tick_with_the_group
   EXPECT_EQ(published[0]->groups.size(), 1u);
 }
 
+TEST_F(MockGroupsTest, precise_lag_seconds_come_from_the_record_at_the_committed_offset) {
+  const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  // orders/2: one record written two minutes ago, then four a minute ago; the group is at the first.
+  kafka::testing::ProduceAt(mock_.Bootstraps(), "orders", 2, now_ms - 120'000);
+  kafka::testing::ProduceAt(mock_.Bootstraps(), "orders", 2, now_ms - 60'000, 4);
+  SimpleCommit(mock_.Bootstraps(), "billing", {{"orders", 2, 0}});
+
+  config::ClusterConfig cluster = Cluster(mock_.Bootstraps(), {"billing"});
+  config::CollectionConfig collection;
+  collection.adaptive_sampling = false;
+  collection.cache = false;
+  collection.timeout = 2000ms;
+  const config::ValidatedCluster validated{cluster, config::NameFilter({}, "topics"),
+                                           config::NameFilter({}, "groups")};
+  ClusterCollector precise(validated, collection, [](SnapshotPtr) {}, nullptr, config::LagConfig{true, 10});
+  const auto snapshot = precise.Cycle();
+  const auto& p = FindGroup(*snapshot, "billing")->partitions[0];
+  EXPECT_EQ(p.lag, 5);
+  ASSERT_TRUE(p.lag_seconds.has_value());
+  EXPECT_NEAR(*p.lag_seconds, 120.0, 5.0);
+
+  // The history alone knows only its one sample, taken just now: a lower bound near 0.
+  ClusterCollector estimated(validated, collection, [](SnapshotPtr) {});
+  const auto estimate = estimated.Cycle();
+  EXPECT_LT(*FindGroup(*estimate, "billing")->partitions[0].lag_seconds, 5.0);
+}
+
 const char* const kBrokerState = R"({
   "cluster_id": "groups-test",
   "topics": {"orders": {"partitions": [
