@@ -120,6 +120,30 @@ struct GroupDiscovery {
   std::string refusal_error;  // the broker's message
 };
 
+/// The exporter's own librdkafka client's view of one broker (from its statistics): a reachability
+/// and latency signal even where nothing else shows one. Counters are cumulative since the client
+/// started; windows (rtt, throttle) cover the last statistics interval.
+struct BrokerClientStats {
+  int32_t broker_id = -1;
+  std::string address;  // "host:port"
+  std::string state;    // librdkafka's broker state: UP, DOWN, CONNECT, AUTH, ...
+  double rtt_avg_seconds = 0;
+  double rtt_p99_seconds = 0;
+  double throttle_avg_seconds = 0;
+  double throttle_max_seconds = 0;
+  double outbuf_requests = 0;    // requests waiting to be sent
+  double waitresp_requests = 0;  // requests sent, waiting for a response
+  uint64_t requests = 0;         // tx
+  uint64_t request_errors = 0;   // txerrs
+  uint64_t responses = 0;        // rx
+  uint64_t response_errors = 0;  // rxerrs
+  uint64_t request_timeouts = 0; // req_timeouts
+  uint64_t sent_bytes = 0;
+  uint64_t received_bytes = 0;
+  uint64_t connects = 0;
+  uint64_t disconnects = 0;
+};
+
 /// Cumulative lookups of one of the collector's caches since start.
 struct CacheStats {
   std::string cache;  // "metadata", "group_list", "group_description"
@@ -159,6 +183,8 @@ struct ClusterSnapshot {
   std::vector<CollectorStatus> collectors;
   std::vector<CacheStats> caches;
   std::vector<SamplingStats> sampling;
+  /// From the statistics of the exporter's metadata/offsets client; sorted by broker_id.
+  std::vector<BrokerClientStats> client_brokers;
   /// When the cycle that produced this snapshot ended.
   WallClock::time_point collected_at{};
   /// Monotonic counter of published snapshots for this cluster (1 for the first).
