@@ -46,6 +46,20 @@ struct Topic {
   std::string name;
   std::vector<Partition> partitions;  // sorted by id
   std::string error;                  // metadata error for this topic, "" when none
+  /// Topic configuration (DescribeConfigs), e.g. {"min.insync.replicas": "2"}; empty when unknown.
+  std::map<std::string, std::string> configs;
+  WallClock::time_point configs_at{};  // when they were read; epoch when never
+
+  /// min.insync.replicas when known and valid.
+  std::optional<int> MinInsyncReplicas() const {
+    const auto it = configs.find("min.insync.replicas");
+    if (it == configs.end()) return std::nullopt;
+    try {
+      return std::stoi(it->second);
+    } catch (...) {
+      return std::nullopt;
+    }
+  }
 };
 
 /// Outcome of one collector's latest run (node_exporter style: a failure is data, not a crash).
