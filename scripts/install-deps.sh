@@ -6,7 +6,7 @@ set -euo pipefail
 BUILD_PACKAGES=(
   build-essential cmake pkg-config
   librdkafka-dev prometheus-cpp-dev libboost-dev libyaml-cpp-dev libspdlog-dev
-  libcli11-dev libre2-dev zlib1g-dev libsimdjson-dev
+  libcli11-dev libre2-dev zlib1g-dev libsimdjson-dev libssl-dev libcrypt-dev
 )
 TEST_PACKAGES=(googletest libgtest-dev libgmock-dev prometheus curl python3 python3-kafka)
 
