@@ -99,8 +99,16 @@ struct MetricsConfig {
   std::vector<std::string> topic_granularity;
 };
 
+/// Splitting the work across replicas: consumer groups and topics are owned by the replica whose
+/// index is hash(name) mod count; cluster-wide series come from replica 0 only.
+struct ShardConfig {
+  int index = 0;
+  int count = 1;
+};
+
 struct Config {
   WebConfig web;
+  ShardConfig shard;
   LogConfig log;
   CollectionConfig collection;
   LagConfig lag;

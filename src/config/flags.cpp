@@ -1,6 +1,9 @@
 #include "config/flags.h"
 
 #include <CLI/CLI.hpp>
+
+#include <charconv>
+#include <cstdlib>
 #include <optional>
 #include <string>
 #include <vector>
@@ -40,6 +43,8 @@ struct Flags {
   std::string log_level;
   std::string log_format;
   std::string collection_interval;
+  std::string shard_index;
+  int shard_count = 1;
   std::string adaptive_sampling;
   std::string cache;
   std::string cluster_name;
@@ -68,8 +73,52 @@ const CLI::Validator kDuration(
     },
     "", "duration");
 
-void Apply(const CLI::App& app, const Flags& flags, Config& config) {
+// A StatefulSet pod's ordinal: the number after the last '-' of its host name ("kpe-3" → 3).
+std::optional<int> OrdinalFromHostname(const char* hostname) {
+  if (hostname == nullptr) return std::nullopt;
+  const std::string name = hostname;
+  const auto dash = name.rfind('-');
+  if (dash == std::string::npos || dash + 1 == name.size()) return std::nullopt;
+  int ordinal = 0;
+  const auto [end, ec] = std::from_chars(name.data() + dash + 1, name.data() + name.size(), ordinal);
+  if (ec != std::errc() || end != name.data() + name.size()) return std::nullopt;
+  return ordinal;
+}
+
+// Returns a usage error, or "" when the flags were applied.
+std::string Apply(const CLI::App& app, const Flags& flags, Config& config) {
   const auto given = [&app](const char* name) { return app.get_option(name)->count() > 0; };
+  if (config.clusters.size() > 1) {
+    for (const char* flag : {"--kafka.server", "--kafka.labels", "--kafka.cluster-name", "--topic.filter",
+                             "--topic.exclude", "--group.filter", "--group.exclude", "--group.static"}) {
+      if (given(flag)) {
+        return std::string(flag) + " sets the one cluster's value, but the config file defines " +
+               std::to_string(config.clusters.size()) + " clusters: set it per cluster under clusters:";
+      }
+    }
+  }
+  if (given("--shard.index")) {
+    if (flags.shard_index == "auto") {
+      const auto ordinal = OrdinalFromHostname(std::getenv("HOSTNAME"));
+      if (!ordinal) {
+        return "--shard.index=auto: cannot read a StatefulSet ordinal from HOSTNAME (expected NAME-N)";
+      }
+      config.shard.index = *ordinal;
+    } else {
+      int index = 0;
+      const auto& text = flags.shard_index;
+      const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), index);
+      if (ec != std::errc() || end != text.data() + text.size()) {
+        return "--shard.index: invalid value \"" + text + "\" (expected a number or auto)";
+      }
+      config.shard.index = index;
+    }
+    config.origins["shard.index"] = "--shard.index";
+  }
+  if (given("--shard.count")) {
+    config.shard.count = flags.shard_count;
+    config.origins["shard.count"] = "--shard.count";
+  }
   const auto set = [&](const char* flag, const char* path, std::string& target,
                        const std::string& value) {
     if (!given(flag)) return;
@@ -125,6 +174,7 @@ void Apply(const CLI::App& app, const Flags& flags, Config& config) {
       config.origins["kafka.labels." + name] = "--kafka.labels";
     }
   }
+  return "";
 }
 
 }  // namespace
@@ -197,6 +247,14 @@ CommandLine ParseCommandLine(int argc, const char* const* argv) {
       ->type_name("DURATION")
       ->check(kDuration)
       ->default_str("15s");
+  app.add_option("--shard.index", flags.shard_index,
+                 "This replica's shard (0..shard.count-1), or auto: the StatefulSet ordinal at the "
+                 "end of HOSTNAME")
+      ->type_name("N|auto")
+      ->default_str("0");
+  app.add_option("--shard.count", flags.shard_count, "Replicas the groups and topics are split across")
+      ->type_name("N")
+      ->default_str("1");
   app.add_option("--collection.adaptive-sampling", flags.adaptive_sampling,
                  "Sample idle topics and groups less often (up to collection.max_interval)")
       ->type_name("BOOL")
@@ -239,7 +297,7 @@ CommandLine ParseCommandLine(int argc, const char* const* argv) {
   } catch (const ConfigError& e) {
     return Exit(1, std::string(kProgram) + ": " + e.what() + "\n");
   }
-  Apply(app, flags, result.config);
+  if (const std::string error = Apply(app, flags, result.config); !error.empty()) return UsageError(error);
   return result;
 }
 

@@ -10,6 +10,7 @@
 #include <functional>
 #include <limits>
 #include <map>
+#include <optional>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -66,21 +67,34 @@ class YamlReader {
   }
 
   void ReadDocument(const YAML::Node& root) {
-    static const Keys kKeys = {"web",    "log",    "collection", "lag", "metrics",
-                               "kafka",  "topics", "groups",     "demo"};
-    config_.clusters.assign(1, ClusterConfig{});
-    ClusterConfig& cluster = config_.clusters.front();
+    static const Keys kKeys = {"web",   "log",   "collection", "lag",    "metrics", "shard",
+                               "kafka", "topics", "groups",    "clusters", "demo"};
+    // The top-level kafka/topics/groups sections describe the one cluster, or, with `clusters:`,
+    // the defaults every entry of it starts from.
+    ClusterConfig defaults;
+    std::optional<Value> clusters;
     ForEachEntry(root, root.Mark(), "", kKeys, [&](const std::string& key, const Value& value) {
       if (key == "web") ReadWeb(value);
       if (key == "log") ReadLog(value);
       if (key == "collection") ReadCollection(value);
       if (key == "lag") ReadLag(value);
       if (key == "metrics") ReadMetrics(value);
-      if (key == "kafka") ReadKafkaSection(value, "kafka", cluster);
-      if (key == "topics") ReadFilterSection(value, "topics", cluster.topics);
-      if (key == "groups") ReadGroupsSection(value, "groups", cluster);
+      if (key == "shard") ReadShard(value);
+      if (key == "kafka") ReadKafkaSection(value, "kafka", defaults);
+      if (key == "topics") ReadFilterSection(value, "topics", defaults.topics);
+      if (key == "groups") ReadGroupsSection(value, "groups", defaults);
+      if (key == "clusters") clusters = value;
       if (key == "demo") config_.demo = ReadBool(value);
     });
+    if (!clusters) {
+      config_.clusters.assign(1, defaults);
+      return;
+    }
+    if (!defaults.servers.empty()) {
+      Fail(clusters->mark, "kafka.servers",
+           "not allowed together with clusters (give each cluster its own kafka.servers)");
+    }
+    ReadClusters(*clusters, defaults);
   }
 
  private:
@@ -238,6 +252,44 @@ class YamlReader {
                  });
   }
 
+  void ReadClusters(const Value& value, const ClusterConfig& defaults) {
+    if (!value.node.IsSequence() || value.node.size() == 0) {
+      Fail(value.mark, value.path, "expected a non-empty list of clusters, got " + Describe(value.node));
+    }
+    static const Keys kKeys = {"name", "kafka", "topics", "groups"};
+    config_.clusters.clear();
+    for (std::size_t i = 0; i < value.node.size(); ++i) {
+      const std::string path = "clusters[" + std::to_string(i) + "]";
+      const YAML::Node item = value.node[i];
+      const YAML::Mark mark = item.Mark().is_null() ? value.mark : item.Mark();
+      ClusterConfig cluster = defaults;
+      std::optional<Value> name;
+      ForEachEntry(item, mark, path, kKeys, [&](const std::string& key, const Value& entry) {
+        if (key == "name") name = entry;
+        if (key == "kafka") ReadKafkaSection(entry, path + ".kafka", cluster);
+        if (key == "topics") ReadFilterSection(entry, path + ".topics", cluster.topics);
+        if (key == "groups") ReadGroupsSection(entry, path + ".groups", cluster);
+      });
+      if (name) {
+        if (config_.origins.count(path + ".kafka.cluster_name") != 0) {
+          Fail(name->mark, name->path, "give the name once: name or kafka.cluster_name, not both");
+        }
+        cluster.name = ReadString(*name);
+        config_.origins[path + ".kafka.cluster_name"] = Where(name->mark);
+      }
+      config_.clusters.push_back(std::move(cluster));
+    }
+  }
+
+  void ReadShard(const Value& section) {
+    static const Keys kKeys = {"index", "count"};
+    ForEachEntry(section.node, section.mark, section.path, kKeys,
+                 [&](const std::string& key, const Value& value) {
+                   if (key == "index") config_.shard.index = ReadInt(value);
+                   if (key == "count") config_.shard.count = ReadInt(value);
+                 });
+  }
+
   void ReadLag(const Value& section) {
     static const Keys kKeys = {"precise", "precise_max_reads"};
     ForEachEntry(section.node, section.mark, section.path, kKeys,
@@ -388,7 +440,7 @@ Config LoadConfigString(const std::string& yaml, const std::string& source) {
   if (documents.empty() || documents.front().IsNull()) {
     throw ConfigError(source +
                       ": the configuration is empty (expected a mapping with keys such as web, "
-                      "log, collection, lag, metrics, kafka, topics, groups, demo)");
+                      "log, collection, lag, metrics, shard, kafka, topics, groups, clusters, demo)");
   }
   if (documents.size() > 1) {
     const YAML::Mark mark = documents[1].Mark();

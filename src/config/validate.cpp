@@ -194,6 +194,15 @@ std::shared_ptr<const ValidatedConfig> Validate(Config config) {
     config.collection.timeout = config.collection.interval;
   }
   CheckCollection(check, config.collection);
+  if (config.shard.count < 1 || config.shard.count > 10000) {
+    check.Fail("shard.count", "value " + std::to_string(config.shard.count) +
+                                  " out of range (valid: 1 to 10000)");
+  }
+  if (config.shard.index < 0 || config.shard.index >= config.shard.count) {
+    check.Fail("shard.index", "value " + std::to_string(config.shard.index) +
+                                  " out of range (valid: 0 to shard.count - 1, which is " +
+                                  std::to_string(config.shard.count - 1) + ")");
+  }
   if (config.lag.precise_max_reads < 1 || config.lag.precise_max_reads > 100000) {
     check.Fail("lag.precise_max_reads", "value " + std::to_string(config.lag.precise_max_reads) +
                                             " out of range (valid: 1 to 100000)");

@@ -283,3 +283,39 @@ TEST(FlagsTest, efficiency_switches_take_true_or_false) {
 
 }  // namespace
 }  // namespace kpe::config
+
+namespace kpe::config {
+namespace {
+
+TEST(FlagsTest, shard_flags_set_index_and_count) {
+  const CommandLine result = Parse({"--shard.index=1", "--shard.count", "4"});
+  ASSERT_EQ(result.action, CommandLine::Action::kRun) << result.message;
+  EXPECT_EQ(result.config.shard.index, 1);
+  EXPECT_EQ(result.config.shard.count, 4);
+}
+
+TEST(FlagsTest, shard_index_auto_reads_the_statefulset_ordinal_from_hostname) {
+  ::setenv("HOSTNAME", "kafka-perf-exporter-3", 1);
+  const CommandLine result = Parse({"--shard.index=auto", "--shard.count=5"});
+  ASSERT_EQ(result.action, CommandLine::Action::kRun) << result.message;
+  EXPECT_EQ(result.config.shard.index, 3);
+  ::setenv("HOSTNAME", "laptop", 1);
+  const CommandLine bad = Parse({"--shard.index=auto"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_THAT(bad.message, ::testing::HasSubstr("cannot read a StatefulSet ordinal from HOSTNAME"));
+}
+
+TEST(FlagsTest, cluster_flags_with_several_clusters_in_the_file_are_a_usage_error) {
+  const std::string path = ::testing::TempDir() + "/two_clusters.yaml";
+  {
+    std::ofstream out(path);
+    out << "clusters:\n  - {name: a, kafka: {servers: [x:1]}}\n  - {name: b, kafka: {servers: [y:1]}}\n";
+  }
+  const CommandLine result = Parse({"--config=" + path, "--kafka.server=z:1"});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_THAT(result.message, ::testing::HasSubstr("--kafka.server sets the one cluster's value, but the config "
+                                                   "file defines 2 clusters"));
+}
+
+}  // namespace
+}  // namespace kpe::config

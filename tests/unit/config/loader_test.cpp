@@ -156,8 +156,8 @@ TEST(LoaderErrorTest, unknown_key_is_an_error_naming_file_line_column_key_and_va
 
 TEST(LoaderErrorTest, unknown_top_level_key_is_an_error_naming_the_valid_keys) {
   EXPECT_EQ(LoadError("log: {}\nwebb: {}\n"),
-            "test.yaml:2:1: webb: unknown key (valid keys: web, log, collection, lag, metrics, kafka, "
-            "topics, groups, demo)");
+            "test.yaml:2:1: webb: unknown key (valid keys: web, log, collection, lag, metrics, shard, "
+            "kafka, topics, groups, clusters, demo)");
 }
 
 TEST(LoaderErrorTest, unknown_key_in_kafka_section_names_its_path) {
@@ -348,6 +348,81 @@ metrics:
 TEST(LoaderTest, cpu_budget_that_is_not_a_number_names_line_and_column) {
   EXPECT_EQ(testing::LoadError("collection:\n  cpu_budget: lots\n"),
             "test.yaml:2:15: collection.cpu_budget: expected a number, got \"lots\"");
+}
+
+}  // namespace
+}  // namespace kpe::config
+
+namespace kpe::config {
+namespace {
+
+const char* const kTwoClusters = R"(
+kafka:
+  properties: {security.protocol: SSL}
+  labels: {env: prod}
+groups:
+  static: [billing]
+clusters:
+  - name: eu
+    kafka:
+      servers: [eu-1:9092, eu-2:9092]
+  - name: us
+    kafka:
+      servers: [us-1:9092]
+      labels: {env: prod-us}
+    topics:
+      filter: "^orders"
+)";
+
+TEST(LoaderTest, clusters_start_from_the_top_level_sections) {
+  const Config config = LoadConfigString(kTwoClusters, "test.yaml");
+  ASSERT_EQ(config.clusters.size(), 2u);
+  EXPECT_EQ(config.clusters[0].name, "eu");
+  EXPECT_EQ(config.clusters[0].servers, (std::vector<std::string>{"eu-1:9092", "eu-2:9092"}));
+  EXPECT_EQ(config.clusters[0].properties.at("security.protocol"), "SSL");
+  EXPECT_EQ(config.clusters[0].labels.at("env"), "prod");
+  EXPECT_EQ(config.clusters[0].static_groups, std::vector<std::string>{"billing"});
+  EXPECT_EQ(config.clusters[1].name, "us");
+  EXPECT_EQ(config.clusters[1].labels.at("env"), "prod-us");
+  EXPECT_EQ(config.clusters[1].topics.filter, "^orders");
+  EXPECT_EQ(config.clusters[0].topics.filter, ".*");
+  EXPECT_NO_THROW(Validate(config));
+}
+
+TEST(LoaderTest, top_level_servers_with_clusters_is_an_error) {
+  EXPECT_EQ(testing::LoadError("kafka:\n  servers: [a:1]\nclusters:\n  - name: x\n"),
+            "test.yaml:4:3: kafka.servers: not allowed together with clusters (give each cluster its own "
+            "kafka.servers)");
+}
+
+TEST(LoaderTest, unknown_key_in_a_cluster_names_its_index) {
+  EXPECT_EQ(testing::LoadError("clusters:\n  - name: x\n    kafkaa: {}\n"),
+            "test.yaml:3:5: clusters[0].kafkaa: unknown key (valid keys: name, kafka, topics, groups)");
+}
+
+TEST(LoaderTest, empty_cluster_list_is_an_error) {
+  EXPECT_THAT(testing::LoadError("clusters: []\n"), HasSubstr("clusters: expected a non-empty list"));
+}
+
+TEST(ValidateTest, cluster_without_servers_is_an_error_naming_its_index) {
+  const Config config = LoadConfigString("clusters:\n  - name: a\n    kafka: {servers: [x:1]}\n  - name: b\n",
+                                         "test.yaml");
+  EXPECT_THAT(testing::ErrorOf([&] { Validate(config); }), HasSubstr("clusters[1].kafka.servers"));
+}
+
+TEST(ValidateTest, duplicate_cluster_names_are_an_error) {
+  const Config config = LoadConfigString(
+      "clusters:\n  - {name: a, kafka: {servers: [x:1]}}\n  - {name: a, kafka: {servers: [y:1]}}\n", "test.yaml");
+  EXPECT_THAT(testing::ErrorOf([&] { Validate(config); }), HasSubstr("duplicate cluster name \"a\""));
+}
+
+TEST(LoaderTest, shard_section_is_read_and_validated) {
+  const Config config = LoadConfigString("shard: {index: 2, count: 3}\n", "test.yaml");
+  EXPECT_EQ(config.shard.index, 2);
+  EXPECT_EQ(config.shard.count, 3);
+  const Config bad = LoadConfigString("kafka: {servers: [a:1]}\nshard: {index: 3, count: 3}\n", "test.yaml");
+  EXPECT_THAT(testing::ErrorOf([&] { Validate(bad); }),
+              HasSubstr("shard.index: value 3 out of range (valid: 0 to shard.count - 1, which is 2)"));
 }
 
 }  // namespace
