@@ -198,7 +198,7 @@ int App::Run() {
     s.collectors.push_back(std::make_unique<collect::ClusterCollector>(
         cluster, s.config->config.collection,
         [&s, i](collect::SnapshotPtr snapshot) { s.Publish(i, std::move(snapshot)); }, s.governor.get(),
-        cfg.lag));
+        cfg.lag, cfg.shard));
   }
 
   http::ServerOptions options;

@@ -6,6 +6,7 @@
 #include <map>
 #include <utility>
 
+#include "collect/shard.h"
 #include "collect/snapshot_builder.h"
 
 namespace kpe::collect {
@@ -34,11 +35,13 @@ bool IsInternalTopic(const std::string& topic) { return topic.rfind("__", 0) == 
 
 ClusterCollector::ClusterCollector(const config::ValidatedCluster& cluster,
                                    config::CollectionConfig collection, PublishFn publish,
-                                   CpuGovernor* governor, config::LagConfig lag)
+                                   CpuGovernor* governor, config::LagConfig lag,
+                                   config::ShardConfig shard)
     : cluster_(cluster.config),
       topic_filter_(cluster.topic_filter),
       group_filter_(cluster.group_filter),
       collection_(collection),
+      shard_(shard),
       publish_(std::move(publish)),
       client_(std::make_unique<kafka::ClusterClient>(MakeClientOptions(cluster_, collection_))),
       groups_client_(std::make_unique<kafka::GroupClient>(
@@ -218,6 +221,8 @@ SnapshotPtr ClusterCollector::Cycle() {
   cycle.now = now;
 
   auto built = BuildSnapshot(last_.get(), cluster_, topic_filter_, cycle);
+  built.cluster_wide = shard_.index == 0;
+  for (auto& topic : built.topics) topic.exported = Owns(shard_, topic.name);
   size_t groups_sampled = 0;
   if (built.up) {
     tracker_.ObserveTopics(built.topics, built.collected_at);
@@ -310,7 +315,7 @@ size_t ClusterCollector::CollectGroups(state::ClusterSnapshot& snapshot) {
   if (listing.kind == kafka::ErrorKind::kNone) {
     discovery = {"list", "", ""};
     for (const auto& group : listing.groups) {
-      if (!group_filter_.Matches(group.group_id)) continue;
+      if (!group_filter_.Matches(group.group_id) || !Owns(shard_, group.group_id)) continue;
       listed.push_back(group.group_id);
       listed_states[group.group_id] = group.state;
     }
@@ -326,7 +331,9 @@ size_t ClusterCollector::CollectGroups(state::ClusterSnapshot& snapshot) {
                    cluster_.name, reason, listing.error, cluster_.static_groups.size());
     }
     discovery = {"static", reason, listing.error};
-    listed = cluster_.static_groups;
+    for (const auto& id : cluster_.static_groups) {
+      if (Owns(shard_, id)) listed.push_back(id);
+    }
   } else {
     // A passing failure: keep watching the groups known from the previous cycle.
     error = "list: " + listing.error;

@@ -42,10 +42,12 @@ class ClusterCollector {
  public:
   /// Throws std::invalid_argument when librdkafka rejects a property of the cluster's config.
   /// `cluster` must outlive the collector (it lives in the ValidatedConfig); so must `governor`, which
-  /// may be null (no stretching). With lag.precise, lag in seconds comes from the timestamps of the
+  /// may be null (no stretching). With several shards, only the groups this shard owns are read and
+  /// only its topics are exported (see shard.h). With lag.precise, lag in seconds comes from the timestamps of the
   /// records at the committed offsets (read through a RecordTimestampReader) where they can be read.
   ClusterCollector(const config::ValidatedCluster& cluster, config::CollectionConfig collection,
-                   PublishFn publish, CpuGovernor* governor = nullptr, config::LagConfig lag = {});
+                   PublishFn publish, CpuGovernor* governor = nullptr, config::LagConfig lag = {},
+                   config::ShardConfig shard = {});
   ~ClusterCollector();
   ClusterCollector(const ClusterCollector&) = delete;
   ClusterCollector& operator=(const ClusterCollector&) = delete;
@@ -83,6 +85,7 @@ class ClusterCollector {
   const config::NameFilter& topic_filter_;
   const config::NameFilter& group_filter_;
   config::CollectionConfig collection_;
+  config::ShardConfig shard_;
   PublishFn publish_;
   std::unique_ptr<kafka::ClusterClient> client_;
   std::unique_ptr<kafka::GroupClient> groups_client_;

@@ -46,6 +46,9 @@ struct Topic {
   std::string name;
   std::vector<Partition> partitions;  // sorted by id
   std::string error;                  // metadata error for this topic, "" when none
+  /// False when another shard owns the topic: its offsets are still read (for the lag of this
+  /// shard's groups) and it counts in the cluster totals, but its series are not exported here.
+  bool exported = true;
   /// Topic configuration (DescribeConfigs), e.g. {"min.insync.replicas": "2"}; empty when unknown.
   std::map<std::string, std::string> configs;
   WallClock::time_point configs_at{};  // when they were read; epoch when never
@@ -187,6 +190,10 @@ struct ClusterSnapshot {
   bool ever_up = false;
   std::string cluster_id;     // "" when unknown
   int32_t controller_id = -1;  // -1 when unknown
+
+  /// True on the replica that exports the cluster-wide series (brokers, cluster totals, kafka_up):
+  /// shard 0, or the only replica.
+  bool cluster_wide = true;
 
   std::vector<Broker> brokers;  // sorted by id
   std::vector<Topic> topics;    // sorted by name; only topics that passed the filters
