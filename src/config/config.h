@@ -99,6 +99,17 @@ struct MetricsConfig {
   std::vector<std::string> topic_granularity;
 };
 
+/// Topic configuration read with DescribeConfigs (for kafka_topic_config, under-min-ISR and advice).
+struct TopicConfigsConfig {
+  bool enabled = true;
+  /// The configuration keys exported and used; empty: every key the broker returns.
+  std::vector<std::string> keys = {"cleanup.policy",   "compression.type", "max.message.bytes",
+                                   "min.insync.replicas", "retention.bytes", "retention.ms",
+                                   "segment.bytes"};
+  /// Topic configurations change rarely: read again after this long.
+  Duration ttl{3'600'000};
+};
+
 /// Splitting the work across replicas: consumer groups and topics are owned by the replica whose
 /// index is hash(name) mod count; cluster-wide series come from replica 0 only.
 struct ShardConfig {
@@ -109,6 +120,10 @@ struct ShardConfig {
 struct Config {
   WebConfig web;
   ShardConfig shard;
+  TopicConfigsConfig topic_configs;
+  /// Overrides of the tuning advisor's thresholds by name (see advice/thresholds.h and the example
+  /// config); names are checked when the advisor starts.
+  std::map<std::string, double> advice;
   LogConfig log;
   CollectionConfig collection;
   LagConfig lag;

@@ -67,8 +67,9 @@ class YamlReader {
   }
 
   void ReadDocument(const YAML::Node& root) {
-    static const Keys kKeys = {"web",   "log",   "collection", "lag",    "metrics", "shard",
-                               "kafka", "topics", "groups",    "clusters", "demo"};
+    static const Keys kKeys = {"web",   "log",    "collection", "lag",      "metrics", "shard",
+                               "topic_configs", "advice", "kafka", "topics", "groups",
+                               "clusters", "demo"};
     // The top-level kafka/topics/groups sections describe the one cluster, or, with `clusters:`,
     // the defaults every entry of it starts from.
     ClusterConfig defaults;
@@ -80,6 +81,12 @@ class YamlReader {
       if (key == "lag") ReadLag(value);
       if (key == "metrics") ReadMetrics(value);
       if (key == "shard") ReadShard(value);
+      if (key == "topic_configs") ReadTopicConfigs(value);
+      if (key == "advice") {
+        ForEachEntry(value.node, value.mark, value.path, {}, [&](const std::string& name, const Value& entry) {
+          config_.advice[name] = ReadDouble(entry);
+        });
+      }
       if (key == "kafka") ReadKafkaSection(value, "kafka", defaults);
       if (key == "topics") ReadFilterSection(value, "topics", defaults.topics);
       if (key == "groups") ReadGroupsSection(value, "groups", defaults);
@@ -281,6 +288,16 @@ class YamlReader {
     }
   }
 
+  void ReadTopicConfigs(const Value& section) {
+    static const Keys kKeys = {"enabled", "keys", "ttl"};
+    ForEachEntry(section.node, section.mark, section.path, kKeys,
+                 [&](const std::string& key, const Value& value) {
+                   if (key == "enabled") config_.topic_configs.enabled = ReadBool(value);
+                   if (key == "keys") config_.topic_configs.keys = ReadStringList(value);
+                   if (key == "ttl") config_.topic_configs.ttl = ReadDuration(value);
+                 });
+  }
+
   void ReadShard(const Value& section) {
     static const Keys kKeys = {"index", "count"};
     ForEachEntry(section.node, section.mark, section.path, kKeys,
@@ -440,7 +457,8 @@ Config LoadConfigString(const std::string& yaml, const std::string& source) {
   if (documents.empty() || documents.front().IsNull()) {
     throw ConfigError(source +
                       ": the configuration is empty (expected a mapping with keys such as web, "
-                      "log, collection, lag, metrics, shard, kafka, topics, groups, clusters, demo)");
+                      "log, collection, lag, metrics, shard, topic_configs, advice, kafka, topics, groups, "
+                      "clusters, demo)");
   }
   if (documents.size() > 1) {
     const YAML::Mark mark = documents[1].Mark();

@@ -194,6 +194,7 @@ std::shared_ptr<const ValidatedConfig> Validate(Config config) {
     config.collection.timeout = config.collection.interval;
   }
   CheckCollection(check, config.collection);
+  check.InRange("topic_configs.ttl", config.topic_configs.ttl, Duration(60'000), Duration(7 * 86'400'000LL));
   if (config.shard.count < 1 || config.shard.count > 10000) {
     check.Fail("shard.count", "value " + std::to_string(config.shard.count) +
                                   " out of range (valid: 1 to 10000)");

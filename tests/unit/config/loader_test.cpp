@@ -157,7 +157,7 @@ TEST(LoaderErrorTest, unknown_key_is_an_error_naming_file_line_column_key_and_va
 TEST(LoaderErrorTest, unknown_top_level_key_is_an_error_naming_the_valid_keys) {
   EXPECT_EQ(LoadError("log: {}\nwebb: {}\n"),
             "test.yaml:2:1: webb: unknown key (valid keys: web, log, collection, lag, metrics, shard, "
-            "kafka, topics, groups, clusters, demo)");
+            "topic_configs, advice, kafka, topics, groups, clusters, demo)");
 }
 
 TEST(LoaderErrorTest, unknown_key_in_kafka_section_names_its_path) {
@@ -423,6 +423,27 @@ TEST(LoaderTest, shard_section_is_read_and_validated) {
   const Config bad = LoadConfigString("kafka: {servers: [a:1]}\nshard: {index: 3, count: 3}\n", "test.yaml");
   EXPECT_THAT(testing::ErrorOf([&] { Validate(bad); }),
               HasSubstr("shard.index: value 3 out of range (valid: 0 to shard.count - 1, which is 2)"));
+}
+
+}  // namespace
+}  // namespace kpe::config
+
+namespace kpe::config {
+namespace {
+
+TEST(LoaderTest, topic_configs_and_advice_thresholds_are_read) {
+  const Config config = LoadConfigString(
+      "topic_configs: {keys: [retention.ms], ttl: 30m}\nadvice: {lag_warning_messages: 5000, skew_ratio: 2.5}\n",
+      "test.yaml");
+  EXPECT_EQ(config.topic_configs.keys, std::vector<std::string>{"retention.ms"});
+  EXPECT_EQ(config.topic_configs.ttl, Duration(1'800'000));
+  EXPECT_DOUBLE_EQ(config.advice.at("lag_warning_messages"), 5000);
+  EXPECT_DOUBLE_EQ(config.advice.at("skew_ratio"), 2.5);
+}
+
+TEST(LoaderTest, advice_threshold_that_is_not_a_number_names_its_key) {
+  EXPECT_EQ(testing::LoadError("advice:\n  skew_ratio: high\n"),
+            "test.yaml:2:15: advice.skew_ratio: expected a number, got \"high\"");
 }
 
 }  // namespace
