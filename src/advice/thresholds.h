@@ -3,6 +3,7 @@
 // to configuration keys. Plain value type.
 
 #include <cstdint>
+#include <string>
 
 namespace kpe::advice {
 
@@ -53,5 +54,9 @@ struct Thresholds {
   /// Default 3,600 s (1 h).
   double lag_critical_seconds = 3600;
 };
+
+/// Sets the threshold called `name` in the config (`advice.<name>`, e.g. "lag_warning_messages").
+/// Returns "" on success, else an error naming the key and the valid names (or the bad value).
+std::string SetThreshold(Thresholds& thresholds, const std::string& name, double value);
 
 }  // namespace kpe::advice
