@@ -21,6 +21,7 @@ scenarios:
   small        100 topics x 10 partitions, 3 brokers, 50 groups
   large        200 topics x 50 partitions (10,000), 3 brokers, 500 groups
   large-rtt    large, with 2000 ms RTT injected on broker 1
+  large-topics large without groups (the topic side alone at 10,000 partitions)
   groups-100   100 topics x 10 partitions, 100 groups
   groups-300   100 topics x 10 partitions, 300 groups
   groups-1000  100 topics x 10 partitions, 1,000 groups
@@ -56,6 +57,7 @@ case $SCENARIO in
   small)       CLUSTER=(--topics 100 --partitions 10 --groups 50) ;;
   large)       CLUSTER=(--topics 200 --partitions 50 --groups 500) ;;
   large-rtt)   CLUSTER=(--topics 200 --partitions 50 --groups 500 --rtt-broker 1 --rtt-ms 2000) ;;
+  large-topics) CLUSTER=(--topics 200 --partitions 50 --groups 0) ;;
   groups-100)  CLUSTER=(--topics 100 --partitions 10 --groups 100) ;;
   groups-300)  CLUSTER=(--topics 100 --partitions 10 --groups 300) ;;
   groups-1000) CLUSTER=(--topics 100 --partitions 10 --groups 1000) ;;
@@ -197,6 +199,15 @@ for cycle in 1 2; do
 done
 WARMUP=$((SECONDS - START_TIME))
 
+# Dies naming the phase if the exporter is gone (it crashes rather than exits: say how, and its last words).
+alive() {
+  kill -0 "$EXPORTER_PID" 2>/dev/null && return 0
+  local status=0
+  wait "$EXPORTER_PID" 2>/dev/null || status=$?
+  EXPORTER_PID=""
+  die "the exporter died during $1 (exit status $status$( ((status > 128)) && echo ", signal $((status - 128))")): $(tail -3 "$WORK/exporter.log")"
+}
+
 # --- measurement window: CPU and collection durations, one gzip'd scrape every 5 s
 CLK_TCK=$(getconf CLK_TCK)
 cpu_ticks() { sed 's/^.*) //' "/proc/$EXPORTER_PID/stat" | awk '{print $12 + $13}'; }
@@ -207,10 +218,12 @@ T0=$(date +%s.%N)
 CPU0=$(cpu_ticks)
 END=$((SECONDS + SECONDS_TO_MEASURE))
 while ((SECONDS < END)); do
+  alive "the measurement window"
   collector_lines >>"$WORK/samples"
   left=$((END - SECONDS))
   sleep $((left < 5 ? (left > 0 ? left : 0) : 5))
 done
+alive "the measurement window"
 CPU1=$(cpu_ticks)
 T1=$(date +%s.%N)
 RSS_KIB=$(status_kib VmRSS)
@@ -231,6 +244,10 @@ curl -s --max-time 30 -o "$WORK/metrics.txt" "$BASE/metrics"
 SERIES=$(grep -cv '^#' "$WORK/metrics.txt" || true)
 BYTES_PLAIN=$(stat -c %s "$WORK/metrics.txt")
 BYTES_GZIP=$(curl -s --max-time 30 -H 'Accept-Encoding: gzip' -o - "$BASE/metrics" | wc -c)
+# The CPU governor's own view, when the exporter has one.
+GOVERNOR=$(awk '/^kafka_perf_exporter_(cpu_budget_cores|cpu_usage_cores|interval_stretch)[ {]/ {
+                  sub(/^kafka_perf_exporter_/, ""); sub(/[{].*[}]/, ""); printf "%s%s=%s", sep, $1, $2; sep = ", " }' \
+  "$WORK/metrics.txt")
 TOP_FAMILIES=$(grep -v '^#' "$WORK/metrics.txt" | sed 's/[{ ].*//' | sort | uniq -c | sort -rn | head -5 |
   awk '{printf "%s%s=%s", (NR > 1 ? ", " : ""), $2, $1}')
 
@@ -244,8 +261,10 @@ run_wrk() {  # prints "P50 P99 REQ_PER_S ERRORS"
 }
 log "wrk: 20 connections, 10 s, plain"
 read -r PLAIN_P50 PLAIN_P99 PLAIN_RPS PLAIN_ERR < <(run_wrk)
+alive "wrk (plain)"
 log "wrk: 20 connections, 10 s, gzip"
 read -r GZIP_P50 GZIP_P99 GZIP_RPS GZIP_ERR < <(run_wrk -H 'Accept-Encoding: gzip')
+alive "wrk (gzip)"
 HWM_KIB=$(status_kib VmHWM)
 THREADS=$(status_kib Threads)
 
@@ -268,6 +287,7 @@ exporter flags:     ${EXPORTER_FLAGS[*]:-(defaults)}
 warm-up:            ${WARMUP}s (readiness + 2 cycles); measured ${SECONDS_TO_MEASURE}s, $RUNS cycles seen
 CPU:                $CPU_PCT % of one core (utime+stime over the window, no load but one scrape / 5 s)
 RSS:                $(mib "$RSS_KIB") MiB after the window, peak (VmHWM) $(mib "$HWM_KIB") MiB after wrk; $THREADS threads
+governor:           ${GOVERNOR:-(no governor metrics)}
 collection ms:      metadata $DUR_METADATA, offsets $DUR_OFFSETS, groups $DUR_GROUPS (mean/max over runs)
 series:             $SERIES; largest families: $TOP_FAMILIES
 body:               $BYTES_PLAIN bytes plain, $BYTES_GZIP gzip
