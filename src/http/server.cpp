@@ -6,7 +6,9 @@
 #include <array>
 #include <atomic>
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast.hpp>
+#include <boost/beast/ssl.hpp>
 #include <condition_variable>
 #include <limits>
 #include <mutex>
@@ -15,7 +17,9 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "http/basic_auth.h"
 #include "http/target.h"
+#include "http/tls_context.h"
 
 namespace kpe::http {
 namespace {
@@ -25,6 +29,7 @@ namespace net = boost::asio;
 namespace bhttp = boost::beast::http;
 using tcp = net::ip::tcp;
 using Clock = std::chrono::steady_clock;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 constexpr std::string_view kServerName = "kafka-perf-exporter";
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
@@ -35,6 +40,11 @@ constexpr size_t kMaxLingerBytes = 256 * 1024;
 constexpr size_t kReadChunk = 4096;
 // Accept errors such as EMFILE repeat at once; retrying after a pause avoids a busy loop.
 constexpr std::chrono::milliseconds kAcceptRetryDelay{100};
+constexpr std::string_view kAuthenticate = "Basic realm=\"kafka-perf-exporter\"";
+// What Go's net/http answers to plain HTTP on a TLS port.
+constexpr std::string_view kPlainHttpToTls =
+    "HTTP/1.0 400 Bad Request\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+    "Client sent an HTTP request to an HTTPS server.\n";
 
 /// Body of `shared` (may be null) followed by `tail`, written as one gather write without copying.
 struct SharedBufferBody {
@@ -94,7 +104,7 @@ thread_local const Listener* t_handler_of = nullptr;
 /// thread.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(std::shared_ptr<Listener> listener, tcp::socket socket);
+  Session(std::shared_ptr<Listener> listener, tcp::socket socket, std::shared_ptr<net::ssl::context> tls);
   ~Session();
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
@@ -103,6 +113,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void Close();
 
  private:
+  void OnHandshake(beast::error_code ec);
   void ReadRequest(bool first);
   void ReadHeader();
   void OnHeader(beast::error_code ec);
@@ -110,15 +121,31 @@ class Session : public std::enable_shared_from_this<Session> {
   void OnBody(beast::error_code ec);
   void OnReadError(beast::error_code ec);
   void HandleRequest();
+  void Authorize(Request request, bool keep_alive, unsigned version);
+  void Dispatch(const Request& request, bool keep_alive, unsigned version);
   void SendError(unsigned status, std::string text);
   void Send(Response response, bool head, bool keep_alive, unsigned version);
   void OnWrite(bool keep_alive, beast::error_code ec, size_t bytes);
   void ShutdownGracefully();
   void Drain();
   void CloseNow();
+  beast::tcp_stream& Lowest() { return tls_ ? beast::get_lowest_layer(*tls_) : *plain_; }
+  /// Calls `f` with the stream requests are read from and answers written to.
+  template <class F>
+  void WithStream(F&& f) {
+    if (tls_) {
+      f(*tls_);
+    } else {
+      f(*plain_);
+    }
+  }
 
   const std::shared_ptr<Listener> listener_;
-  beast::tcp_stream stream_;
+  const net::any_io_executor executor_;  // the connection's strand
+  // The SSL object keeps its own reference to the OpenSSL context; this keeps Asio's wrapper too.
+  const std::shared_ptr<net::ssl::context> tls_context_;
+  std::optional<beast::tcp_stream> plain_;  // exactly one of plain_ and tls_ is set
+  std::optional<TlsStream> tls_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::optional<bhttp::response<SharedBufferBody>> response_;
@@ -135,7 +162,10 @@ class Session : public std::enable_shared_from_this<Session> {
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
   Listener(net::io_context& io, ServerOptions options, Handler handler)
-      : io_(io), options_(std::move(options)), handler_(std::move(handler)) {}
+      : io_(io),
+        options_(std::move(options)),
+        handler_(std::move(handler)),
+        tls_contexts_(options_.tls_reload_interval) {}
 
   void Start();
   void Stop();
@@ -151,6 +181,15 @@ class Listener : public std::enable_shared_from_this<Listener> {
   /// Calls the handler unless stopped; nullopt when stopped. Exceptions become a 500.
   std::optional<Response> CallHandler(const Request& request);
   void Unregister(const Session* session);
+  /// The web config now; null when none.
+  std::shared_ptr<const WebConfig> CurrentWebConfig() const {
+    return options_.web_config ? options_.web_config() : nullptr;
+  }
+  BasicAuthenticator& authenticator() { return authenticator_; }
+  /// Runs the bcrypt check on the server's auth thread, then `done(ok)` on `executor`. False when
+  /// stopped (`done` is not called).
+  bool CheckAsync(std::shared_ptr<const WebConfig> config, std::string authorization,
+                  const net::any_io_executor& executor, std::function<void(bool)> done);
 
  private:
   void Accept();  // requires mutex_
@@ -161,6 +200,8 @@ class Listener : public std::enable_shared_from_this<Listener> {
   net::io_context& io_;
   const ServerOptions options_;
   const Handler handler_;
+  TlsContextCache tls_contexts_;
+  BasicAuthenticator authenticator_;
   std::atomic<bool> stopped_{false};
   std::atomic<uint16_t> port_{0};
 
@@ -178,6 +219,11 @@ class Listener : public std::enable_shared_from_this<Listener> {
   std::condition_variable handler_done_;
   size_t handlers_running_ = 0;
   bool handlers_closed_ = false;
+
+  // One thread for bcrypt, created on first need: a slow hash must not hold an io_context thread,
+  // and one thread bounds what failed logins can cost.
+  std::mutex auth_pool_mutex_;
+  std::unique_ptr<net::thread_pool> auth_pool_;
 };
 
 // ---------------------------------------------------------------------------------------------------
@@ -203,12 +249,20 @@ void ValidateOptions(const ServerOptions& options) {
     bad("idle_timeout is " + std::to_string(options.idle_timeout.count()) + "ms: must be positive");
   }
   if (options.max_header_bytes == 0) bad("max_header_bytes is 0: must be at least 1");
+  if (options.tls_reload_interval.count() < 0) {
+    bad("tls_reload_interval is " + std::to_string(options.tls_reload_interval.count()) + "ms: must not be negative");
+  }
 }
 
 void Listener::Start() {
   std::lock_guard lock(mutex_);
   if (started_) throw std::logic_error("http::Server::Start() called twice");
   ValidateOptions(options_);
+  if (const std::shared_ptr<const WebConfig> config = CurrentWebConfig(); config && config->tls) {
+    if (!tls_contexts_.Get(*config->tls)) {
+      throw std::runtime_error("cannot serve HTTPS: " + tls_contexts_.last_error());
+    }
+  }
   started_ = true;
   // What the messages call the address: as configured, or the wildcard actually tried for "".
   std::string host = options_.host;
@@ -258,6 +312,19 @@ void Listener::Accept() {
 
 void Listener::OnAccept(beast::error_code ec, tcp::socket socket) {
   if (stopped_ || ec == net::error::operation_aborted) return;
+  std::shared_ptr<net::ssl::context> tls;
+  if (!ec) {
+    if (const std::shared_ptr<const WebConfig> config = CurrentWebConfig(); config && config->tls) {
+      tls = tls_contexts_.Get(*config->tls);
+      if (!tls) {  // no usable certificate: never fall back to plain HTTP (the error is logged)
+        beast::error_code close_ec;
+        socket.close(close_ec);
+        std::lock_guard lock(mutex_);
+        if (!stopped_ && acceptor_) Accept();
+        return;
+      }
+    }
+  }
   if (ec) {
     WarnOnce("accept:" + std::string(ec.category().name()) + ":" + std::to_string(ec.value()),
              "http: accept failed: " + ec.message());
@@ -279,7 +346,7 @@ void Listener::OnAccept(beast::error_code ec, tcp::socket socket) {
     if (sessions_.size() >= options_.max_connections) {
       rejected = true;
     } else {
-      session = std::make_shared<Session>(shared_from_this(), std::move(socket));
+      session = std::make_shared<Session>(shared_from_this(), std::move(socket), std::move(tls));
       sessions_.emplace(session.get(), session);
     }
   }
@@ -332,8 +399,38 @@ std::optional<Response> Listener::CallHandler(const Request& request) {
   return response;
 }
 
+bool Listener::CheckAsync(std::shared_ptr<const WebConfig> config, std::string authorization,
+                          const net::any_io_executor& executor, std::function<void(bool)> done) {
+  std::lock_guard lock(auth_pool_mutex_);
+  if (stopped_) return false;
+  if (!auth_pool_) auth_pool_ = std::make_unique<net::thread_pool>(1);
+  net::post(*auth_pool_, [this, config = std::move(config), authorization = std::move(authorization), executor,
+                          done = std::move(done)]() mutable {
+    bool ok = false;
+    try {
+      ok = authenticator_.Check(config->basic_auth_users, authorization);
+    } catch (const std::exception& e) {
+      spdlog::error("http: basic auth check failed: {}", e.what());
+    }
+    // `done` (which keeps the session) moves on, so that nothing of it is released on this thread.
+    net::post(executor, [done = std::move(done), ok] { done(ok); });
+  });
+  return true;
+}
+
 void Listener::Stop() {
   stopped_ = true;
+  std::unique_ptr<net::thread_pool> auth_pool;
+  {
+    std::lock_guard lock(auth_pool_mutex_);
+    auth_pool = std::move(auth_pool_);
+  }
+  if (auth_pool) {
+    // Checks not yet run are dropped with their sessions; a running one finishes first.
+    auth_pool->stop();
+    auth_pool->join();
+    auth_pool.reset();
+  }
   {
     std::lock_guard lock(mutex_);
     beast::error_code ec;
@@ -369,27 +466,51 @@ void Listener::Unregister(const Session* session) {
 // ---------------------------------------------------------------------------------------------------
 // Session
 
-Session::Session(std::shared_ptr<Listener> listener, tcp::socket socket)
-    : listener_(std::move(listener)), stream_(std::move(socket)) {
+Session::Session(std::shared_ptr<Listener> listener, tcp::socket socket, std::shared_ptr<net::ssl::context> tls)
+    : listener_(std::move(listener)), executor_(socket.get_executor()), tls_context_(std::move(tls)) {
   beast::error_code ec;
-  const tcp::endpoint remote = stream_.socket().remote_endpoint(ec);
+  const tcp::endpoint remote = socket.remote_endpoint(ec);
   remote_ = ec ? "?" : FormatAddress(remote.address().to_string(), remote.port());
+  if (tls_context_) {
+    tls_.emplace(std::move(socket), *tls_context_);
+  } else {
+    plain_.emplace(std::move(socket));
+  }
 }
 
 Session::~Session() { listener_->Unregister(this); }
 
 void Session::Run() {
-  net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->ReadRequest(true); });
+  net::dispatch(executor_, [self = shared_from_this()] {
+    if (!self->tls_) return self->ReadRequest(true);
+    // The handshake counts against the first request's read_timeout.
+    self->Lowest().expires_after(self->listener_->options().read_timeout);
+    self->tls_->async_handshake(net::ssl::stream_base::server,
+                                [self](beast::error_code ec) { self->OnHandshake(ec); });
+  });
+}
+
+void Session::OnHandshake(beast::error_code ec) {
+  if (!ec) return ReadRequest(true);
+  spdlog::debug("http: {} TLS handshake failed: {}", remote_, ec.message());
+  if (ec.category() == net::error::get_ssl_category() && ERR_GET_REASON(static_cast<unsigned long>(ec.value())) ==
+                                                              SSL_R_HTTP_REQUEST) {
+    // Plain HTTP: say so in plain HTTP, then close.
+    Lowest().expires_after(kLingerTimeout);
+    return net::async_write(Lowest(), net::buffer(kPlainHttpToTls.data(), kPlainHttpToTls.size()),
+                            [self = shared_from_this()](beast::error_code, size_t) { self->CloseNow(); });
+  }
+  CloseNow();
 }
 
 void Session::Close() {
-  net::post(stream_.get_executor(), [self = shared_from_this()] { self->CloseNow(); });
+  net::post(executor_, [self = shared_from_this()] { self->CloseNow(); });
 }
 
 void Session::CloseNow() {
   beast::error_code ec;
-  stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-  stream_.close();
+  Lowest().socket().shutdown(tcp::socket::shutdown_both, ec);
+  Lowest().close();
 }
 
 void Session::ReadRequest(bool first) {
@@ -400,44 +521,50 @@ void Session::ReadRequest(bool first) {
       std::min<size_t>(options.max_header_bytes, std::numeric_limits<std::uint32_t>::max())));
   parser_->body_limit(options.max_body_bytes);
   if (first || buffer_.size() > 0) {
-    stream_.expires_after(options.read_timeout);
+    Lowest().expires_after(options.read_timeout);
     return ReadHeader();
   }
   // Keep-alive: wait up to idle_timeout for the first byte; the request then has read_timeout.
-  stream_.expires_after(options.idle_timeout);
-  stream_.async_read_some(buffer_.prepare(kReadChunk),
-                          [self = shared_from_this()](beast::error_code ec, size_t bytes) {
-                            self->buffer_.commit(bytes);
-                            if (ec) return self->OnReadError(ec);
-                            self->stream_.expires_after(self->listener_->options().read_timeout);
-                            self->ReadHeader();
-                          });
+  Lowest().expires_after(options.idle_timeout);
+  WithStream([&](auto& stream) {
+    stream.async_read_some(buffer_.prepare(kReadChunk), [self = shared_from_this()](beast::error_code ec, size_t bytes) {
+      self->buffer_.commit(bytes);
+      if (ec) return self->OnReadError(ec);
+      self->Lowest().expires_after(self->listener_->options().read_timeout);
+      self->ReadHeader();
+    });
+  });
 }
 
 void Session::ReadHeader() {
   request_start_ = Clock::now();
-  bhttp::async_read_header(
-      stream_, buffer_, *parser_,
-      [self = shared_from_this()](beast::error_code ec, size_t /*bytes*/) { self->OnHeader(ec); });
+  WithStream([&](auto& stream) {
+    bhttp::async_read_header(stream, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, size_t) {
+      self->OnHeader(ec);
+    });
+  });
 }
 
 void Session::OnHeader(beast::error_code ec) {
   if (ec) return OnReadError(ec);
   if (parser_->is_done()) return HandleRequest();
   if (beast::iequals(parser_->get()[bhttp::field::expect], "100-continue")) {
-    return net::async_write(stream_, net::buffer(kContinue.data(), kContinue.size()),
-                            [self = shared_from_this()](beast::error_code write_ec, size_t) {
-                              if (write_ec) return self->CloseNow();
-                              self->ReadBody();
-                            });
+    return WithStream([&](auto& stream) {
+      net::async_write(stream, net::buffer(kContinue.data(), kContinue.size()),
+                       [self = shared_from_this()](beast::error_code write_ec, size_t) {
+                         if (write_ec) return self->CloseNow();
+                         self->ReadBody();
+                       });
+    });
   }
   ReadBody();
 }
 
 void Session::ReadBody() {
-  bhttp::async_read(
-      stream_, buffer_, *parser_,
-      [self = shared_from_this()](beast::error_code ec, size_t /*bytes*/) { self->OnBody(ec); });
+  WithStream([&](auto& stream) {
+    bhttp::async_read(stream, buffer_, *parser_,
+                      [self = shared_from_this()](beast::error_code ec, size_t) { self->OnBody(ec); });
+  });
 }
 
 void Session::OnBody(beast::error_code ec) {
@@ -484,11 +611,37 @@ void Session::HandleRequest() {
     request.headers.emplace_back(Lower(View(field.name_string())), std::string(field.value()));
   }
   request.body = std::move(message.body());
+  Authorize(std::move(request), message.keep_alive(), message.version());
+}
 
+void Session::Authorize(Request request, bool keep_alive, unsigned version) {
+  std::shared_ptr<const WebConfig> config = listener_->CurrentWebConfig();
+  if (!config || config->basic_auth_users.empty()) return Dispatch(request, keep_alive, version);
+  const auto answer = [this, keep_alive, version](const Request& checked, bool ok) {
+    if (ok) return Dispatch(checked, keep_alive, version);
+    Response response = Response::Text(401, "Unauthorized\n");
+    response.headers.emplace_back("WWW-Authenticate", std::string(kAuthenticate));
+    Send(std::move(response), checked.method == "HEAD", keep_alive && !listener_->stopped(), version);
+  };
+  std::string authorization = request.Header("authorization");
+  if (const std::optional<bool> ok = listener_->authenticator().CheckCached(config->basic_auth_users, authorization)) {
+    return answer(request, *ok);
+  }
+  // No reads or writes are pending while the check runs: the session waits for its answer.
+  auto pending = std::make_shared<Request>(std::move(request));
+  const bool started = listener_->CheckAsync(
+      std::move(config), std::move(authorization), executor_,
+      [self = shared_from_this(), pending, answer](bool ok) {
+        if (self->listener_->stopped()) return self->CloseNow();
+        answer(*pending, ok);
+      });
+  if (!started) CloseNow();
+}
+
+void Session::Dispatch(const Request& request, bool keep_alive, unsigned version) {
   std::optional<Response> response = listener_->CallHandler(request);
   if (!response) return CloseNow();  // stopped
-  Send(std::move(*response), request.method == "HEAD", message.keep_alive() && !listener_->stopped(),
-       message.version());
+  Send(std::move(*response), request.method == "HEAD", keep_alive && !listener_->stopped(), version);
 }
 
 void Session::SendError(unsigned status, std::string text) {
@@ -508,6 +661,9 @@ void Session::Send(Response response, bool head, bool keep_alive, unsigned versi
   message.set(bhttp::field::server, beast::string_view(kServerName.data(), kServerName.size()));
   message.set(bhttp::field::content_type, response.content_type);
   for (const auto& [name, value] : response.headers) message.insert(name, value);
+  if (const std::shared_ptr<const WebConfig> config = listener_->CurrentWebConfig()) {
+    for (const auto& [name, value] : config->headers) message.set(name, value);
+  }
   const std::uint64_t size = (response.shared_body ? response.shared_body->size() : 0) + response.body.size();
   message.content_length(size);
   message.keep_alive(keep_alive);
@@ -515,11 +671,12 @@ void Session::Send(Response response, bool head, bool keep_alive, unsigned versi
     message.body().shared = std::move(response.shared_body);
     message.body().tail = std::move(response.body);
   }
-  stream_.expires_after(listener_->options().idle_timeout);
-  bhttp::async_write(stream_, message,
-                     [self = shared_from_this(), keep_alive](beast::error_code ec, size_t bytes) {
-                       self->OnWrite(keep_alive, ec, bytes);
-                     });
+  Lowest().expires_after(listener_->options().idle_timeout);
+  WithStream([&](auto& stream) {
+    bhttp::async_write(stream, message, [self = shared_from_this(), keep_alive](beast::error_code ec, size_t bytes) {
+      self->OnWrite(keep_alive, ec, bytes);
+    });
+  });
 }
 
 void Session::OnWrite(bool keep_alive, beast::error_code ec, size_t bytes) {
@@ -538,21 +695,24 @@ void Session::OnWrite(bool keep_alive, beast::error_code ec, size_t bytes) {
 }
 
 void Session::ShutdownGracefully() {
+  Lowest().expires_after(std::min<Clock::duration>(listener_->options().read_timeout, kLingerTimeout));
+  if (tls_) {
+    // close_notify, then wait (bounded) for the peer's before closing the socket.
+    return tls_->async_shutdown([self = shared_from_this()](beast::error_code) { self->CloseNow(); });
+  }
   beast::error_code ec;
-  stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  Lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
   if (ec) return CloseNow();
-  stream_.expires_after(std::min<Clock::duration>(listener_->options().read_timeout, kLingerTimeout));
   buffer_.clear();
   Drain();
 }
 
 void Session::Drain() {
-  stream_.async_read_some(buffer_.prepare(kReadChunk),
-                          [self = shared_from_this()](beast::error_code ec, size_t bytes) {
-                            self->drained_ += bytes;
-                            if (ec || self->drained_ >= kMaxLingerBytes) return self->CloseNow();
-                            self->Drain();
-                          });
+  Lowest().async_read_some(buffer_.prepare(kReadChunk), [self = shared_from_this()](beast::error_code ec, size_t bytes) {
+    self->drained_ += bytes;
+    if (ec || self->drained_ >= kMaxLingerBytes) return self->CloseNow();
+    self->Drain();
+  });
 }
 
 }  // namespace

@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include "http/web_config.h"
+
 namespace boost::asio {
 class io_context;
 }
@@ -84,6 +86,15 @@ struct ServerOptions {
   std::chrono::milliseconds idle_timeout{60000};  // keep-alive connection with no request
   size_t max_header_bytes = 16 * 1024;            // request line and headers; more → 431, then close
   size_t max_body_bytes = 8 * 1024 * 1024;        // more → 413, then close
+  /// The web config (`--web.config.file`: TLS, basic auth, extra headers); an empty function or a
+  /// null result means plain HTTP, no auth, no extra headers. Called on io_context threads, for
+  /// every accepted connection (HTTPS or HTTP, certificates) and every request (users, headers), so
+  /// it must be thread-safe and cheap: e.g. an atomic load of a std::shared_ptr that a reload swaps.
+  /// A change applies to new connections (TLS) and to the next request (users, headers).
+  std::function<std::shared_ptr<const WebConfig>()> web_config;
+  /// Certificate, key and CA files are looked at for changes (size, mtime, inode) at most this
+  /// often, on new connections; changed files are loaded without a restart.
+  std::chrono::milliseconds tls_reload_interval{1000};
 };
 
 /// HTTP/1.1 (and 1.0) with keep-alive and pipelining, on the given io_context, which the caller runs
@@ -91,6 +102,11 @@ struct ServerOptions {
 /// connection: 400 for a malformed request or a bad target (not starting with '/', a ".." segment,
 /// NUL, bad %-escape, HTTP/1.1 without Host), 431 and 413 for the limits above. Every answer carries
 /// "Server: kafka-perf-exporter" and a Content-Length.
+/// With a web config (ServerOptions::web_config): HTTPS only when it has tls_server_config (a failed
+/// handshake, e.g. plain HTTP, closes that connection; plain HTTP gets a short 400 first); with
+/// basic_auth_users, a request without valid credentials gets 401 with `WWW-Authenticate: Basic
+/// realm="kafka-perf-exporter"` and never reaches the handler (bcrypt runs on a thread of the
+/// server's own, not on the io_context); http_server_config headers are added to every answer.
 /// Thread-safety: Stop(), port() and connections() are thread-safe (any thread, also an io_context
 /// one, also concurrently); Start() and the destructor must not run concurrently with each other.
 class Server {
@@ -102,8 +118,9 @@ class Server {
 
   /// Binds (reuse_address; "" host: dual-stack [::], else 0.0.0.0 when IPv6 is unavailable) and
   /// listens. Throws std::runtime_error("cannot listen on HOST:PORT: <reason>") on failure (e.g. in
-  /// use, unknown host), std::invalid_argument naming the option when an option is out of range (0
-  /// connections, limits or timeouts), and std::logic_error when called twice.
+  /// use, unknown host), std::runtime_error("cannot serve HTTPS: <key>: <reason>") when the web
+  /// config's certificates cannot be loaded, std::invalid_argument naming the option when an option
+  /// is out of range (0 connections, limits or timeouts), and std::logic_error when called twice.
   void Start();
   /// Stops accepting (the port is released when it returns) and closes every open connection, so
   /// that io_context::run() returns once nothing else keeps it busy. When it returns the handler is
