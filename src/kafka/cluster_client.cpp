@@ -4,12 +4,11 @@
 
 #include <algorithm>
 #include <atomic>
-#include <mutex>
-#include <set>
 #include <stdexcept>
 #include <thread>
 #include <utility>
 
+#include "kafka/handle.h"
 #include "kafka/rdkafka_ptr.h"
 
 namespace kpe::kafka {
@@ -21,41 +20,10 @@ using Clock = std::chrono::steady_clock;
 // the deadline; this caps how many run at once (a cluster with more than kMaxRequestThreads / 2 dead
 // leaders can make the last queued leaders report "deadline passed" instead of values).
 constexpr size_t kMaxRequestThreads = 8;
-// How many distinct error_cb messages are remembered (so each is logged once); beyond it the memory is
-// cleared, so at worst an error is logged again.
-constexpr size_t kMaxRememberedErrors = 256;
 
 int RemainingMs(Clock::time_point deadline) {
   auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
   return static_cast<int>(std::max<int64_t>(0, left));
-}
-
-std::string Join(const std::vector<std::string>& parts, const char* separator) {
-  std::string joined;
-  for (const auto& part : parts) {
-    if (!joined.empty()) joined += separator;
-    joined += part;
-  }
-  return joined;
-}
-
-void LogCallback(const rd_kafka_t* rk, int level, const char* facility, const char* message) {
-  auto spd_level = spdlog::level::trace;
-  if (level <= 2) {
-    spd_level = spdlog::level::critical;
-  } else if (level == 3) {
-    spd_level = spdlog::level::err;
-  } else if (level == 4) {
-    spd_level = spdlog::level::warn;
-  } else if (level == 5) {
-    spd_level = spdlog::level::info;
-  } else if (level == 6) {
-    spd_level = spdlog::level::debug;
-  }
-  // Connection failures also reach error_cb, which logs each distinct one once; at error level here they
-  // would repeat on every reconnect attempt of an unreachable cluster.
-  if (std::string_view(facility) == "FAIL") spd_level = std::min(spd_level, spdlog::level::debug);
-  spdlog::log(spd_level, "librdkafka {} [{}] {}", rd_kafka_name(rk), facility, message);
 }
 
 // One ListOffsets batch: the partitions one leader serves, all asking for the same logical offset.
@@ -69,32 +37,11 @@ struct OffsetsTask {
 
 }  // namespace
 
-void rd::RouteLogsToSpdlog(rd_kafka_conf_t* conf) { rd_kafka_conf_set_log_cb(conf, LogCallback); }
-
 struct ClusterClient::Impl {
   ClientOptions options;
-  rd::HandlePtr rk;
+  rd::Handle rk;
   // Leader of every partition in the last successful metadata, for grouping ListOffsets per leader.
   std::map<std::pair<std::string, int32_t>, int32_t> leaders;
-
-  std::mutex errors_mutex;
-  std::set<std::string> logged_errors;  // guarded by errors_mutex
-
-  void OnError(int err, const char* reason) {
-    std::string message =
-        std::string(rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err))) + ": " + reason;
-    // librdkafka appends "(after 0ms in state CONNECT, 3 identical error(s) suppressed)": the same error.
-    if (auto suffix = message.rfind(" (after "); suffix != std::string::npos) message.resize(suffix);
-    {
-      std::lock_guard lock(errors_mutex);
-      if (logged_errors.size() >= kMaxRememberedErrors) logged_errors.clear();
-      if (!logged_errors.insert(message).second) {
-        spdlog::debug("kafka client {}: {} (again)", options.client_id, message);
-        return;
-      }
-    }
-    spdlog::warn("kafka client {}: {}", options.client_id, message);
-  }
 
   Result<ClusterMetadata> FetchMetadataUntil(Clock::time_point deadline);
   void RunOffsetsTask(OffsetsTask& task, const std::vector<PartitionRef>& partitions,
@@ -106,43 +53,19 @@ ClusterClient::ClusterClient(ClientOptions options) : impl_(std::make_unique<Imp
   const ClientOptions& opts = impl_->options;
   if (opts.servers.empty()) throw std::invalid_argument("kafka client: no bootstrap servers");
 
-  rd::ConfPtr conf(rd_kafka_conf_new());
-  rd::SetProperty(conf.get(), "bootstrap.servers", Join(opts.servers, ","));
-  rd::SetProperty(conf.get(), "client.id", opts.client_id);
-  // We ask for all topics' metadata ourselves on every collection; librdkafka's own refresh only has to
-  // keep leaders fresh enough for ListOffsets routing between our calls.
-  rd::SetProperty(conf.get(), "topic.metadata.refresh.interval.ms", "60000");
-  rd::SetProperty(conf.get(), "socket.keepalive.enable", "true");
-  // An unreachable cluster then costs one connection attempt per broker every 10 s at most.
-  rd::SetProperty(conf.get(), "reconnect.backoff.ms", "500");
-  rd::SetProperty(conf.get(), "reconnect.backoff.max.ms", "10000");
-  // read_committed (the consumer default) would make ListOffsets(latest) return the last stable offset;
-  // kafka_exporter reports the high watermark.
-  rd::SetProperty(conf.get(), "isolation.level", "read_uncommitted");
-  rd::SetProperty(conf.get(), "enable.auto.commit", "false");
-  rd::SetProperty(conf.get(), "enable.partition.eof", "false");
-  rd::SetProperty(conf.get(), "log.connection.close", "false");
-  if (opts.statistics_interval.count() > 0) {
-    rd::SetProperty(conf.get(), "statistics.interval.ms", std::to_string(opts.statistics_interval.count()));
-  }
-  for (const auto& [name, value] : opts.properties) rd::SetProperty(conf.get(), name, value);
-
-  rd_kafka_conf_set_opaque(conf.get(), impl_.get());
-  rd::RouteLogsToSpdlog(conf.get());
-  rd_kafka_conf_set_error_cb(conf.get(), [](rd_kafka_t*, int err, const char* reason, void* opaque) {
-    static_cast<Impl*>(opaque)->OnError(err, reason);
-  });
-  rd_kafka_conf_set_stats_cb(conf.get(), [](rd_kafka_t*, char* json, size_t json_len, void* opaque) {
-    auto* impl = static_cast<Impl*>(opaque);
-    if (impl->options.on_statistics) impl->options.on_statistics(std::string_view(json, json_len));
-    return 0;  // librdkafka frees json
-  });
-
-  char error[512] = "";
-  rd::HandlePtr rk(rd_kafka_new(RD_KAFKA_CONSUMER, conf.get(), error, sizeof error));
-  if (!rk) throw std::invalid_argument(std::string("kafka client: ") + error);
-  conf.release();  // owned by rk from here on
-  impl_->rk = std::move(rk);
+  impl_->rk = rd::NewHandle(
+      RD_KAFKA_CONSUMER, opts,
+      {.what = "kafka client",
+       .defaults =
+           {// We ask for all topics' metadata ourselves on every collection; librdkafka's own refresh only
+            // has to keep leaders fresh enough for ListOffsets routing between our calls.
+            {"topic.metadata.refresh.interval.ms", "60000"},
+            // read_committed (the consumer default) would make ListOffsets(latest) return the last stable
+            // offset; kafka_exporter reports the high watermark.
+            {"isolation.level", "read_uncommitted"},
+            {"enable.partition.eof", "false"}},
+       .statistics = true,
+       .debug_repeated_errors = true});
 }
 
 ClusterClient::~ClusterClient() = default;

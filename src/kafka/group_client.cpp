@@ -7,20 +7,18 @@
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <set>
 #include <stdexcept>
 #include <tuple>
 #include <utility>
 
+#include "kafka/handle.h"
 #include "kafka/rdkafka_ptr.h"
 
 namespace kpe::kafka {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-constexpr size_t kMaxRememberedErrors = 256;
 
 int RemainingMs(Clock::time_point deadline) {
   auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
@@ -82,24 +80,9 @@ enum class GroupApis { kUnknown, kSupported, kUnsupported };
 
 struct GroupClient::Impl {
   GroupClientOptions options;
-  rd::HandlePtr rk;
+  rd::Handle rk;
   GroupApis group_apis = GroupApis::kUnknown;
   AllPartitions all_partitions = AllPartitions::kUnknown;
-
-  std::mutex errors_mutex;
-  std::set<std::string> logged_errors;  // guarded by errors_mutex
-
-  void OnError(int err, const char* reason) {
-    std::string message =
-        std::string(rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err))) + ": " + reason;
-    if (auto suffix = message.rfind(" (after "); suffix != std::string::npos) message.resize(suffix);
-    {
-      std::lock_guard lock(errors_mutex);
-      if (logged_errors.size() >= kMaxRememberedErrors) logged_errors.clear();
-      if (!logged_errors.insert(message).second) return;
-    }
-    spdlog::warn("kafka group client {}: {}", options.client.client_id, message);
-  }
 
   Clock::time_point Deadline() const { return Clock::now() + options.client.timeout; }
 
@@ -162,40 +145,10 @@ GroupClient::GroupClient(GroupClientOptions options) : impl_(std::make_unique<Im
   const ClientOptions& opts = impl_->options.client;
   if (opts.servers.empty()) throw std::invalid_argument("kafka group client: no bootstrap servers");
 
-  std::string servers;
-  for (const auto& server : opts.servers) servers += (servers.empty() ? "" : ",") + server;
-  rd::ConfPtr conf(rd_kafka_conf_new());
-  rd::SetProperty(conf.get(), "bootstrap.servers", servers);
-  rd::SetProperty(conf.get(), "client.id", opts.client_id);
-  rd::SetProperty(conf.get(), "topic.metadata.refresh.interval.ms", "60000");
-  rd::SetProperty(conf.get(), "socket.keepalive.enable", "true");
-  rd::SetProperty(conf.get(), "reconnect.backoff.ms", "500");
-  rd::SetProperty(conf.get(), "reconnect.backoff.max.ms", "10000");
-  rd::SetProperty(conf.get(), "enable.auto.commit", "false");
-  rd::SetProperty(conf.get(), "log.connection.close", "false");
-  if (opts.statistics_interval.count() > 0) {
-    rd::SetProperty(conf.get(), "statistics.interval.ms", std::to_string(opts.statistics_interval.count()));
-  }
-  for (const auto& [name, value] : opts.properties) rd::SetProperty(conf.get(), name, value);
-
-  rd_kafka_conf_set_opaque(conf.get(), impl_.get());
-  rd::RouteLogsToSpdlog(conf.get());
-  rd_kafka_conf_set_error_cb(conf.get(), [](rd_kafka_t*, int err, const char* reason, void* opaque) {
-    static_cast<Impl*>(opaque)->OnError(err, reason);
-  });
-  rd_kafka_conf_set_stats_cb(conf.get(), [](rd_kafka_t*, char* json, size_t json_len, void* opaque) {
-    auto* impl = static_cast<Impl*>(opaque);
-    if (impl->options.client.on_statistics) {
-      impl->options.client.on_statistics(std::string_view(json, json_len));
-    }
-    return 0;
-  });
-
-  char error[512] = "";
-  rd::HandlePtr rk(rd_kafka_new(RD_KAFKA_CONSUMER, conf.get(), error, sizeof error));
-  if (!rk) throw std::invalid_argument(std::string("kafka group client: ") + error);
-  conf.release();  // owned by rk from here on
-  impl_->rk = std::move(rk);
+  impl_->rk = rd::NewHandle(RD_KAFKA_CONSUMER, opts,
+                            {.what = "kafka group client",
+                             .defaults = {{"topic.metadata.refresh.interval.ms", "60000"}},
+                             .statistics = true});
 }
 
 GroupClient::~GroupClient() = default;

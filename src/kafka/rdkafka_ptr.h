@@ -58,7 +58,7 @@ using EventPtr = std::unique_ptr<rd_kafka_event_t, EventDeleter>;
 using AdminOptionsPtr = std::unique_ptr<rd_kafka_AdminOptions_t, AdminOptionsDeleter>;
 
 /// Routes the handle's log lines to spdlog with syslog levels mapped to spdlog's (defined in
-/// cluster_client.cpp). Connection failures ("FAIL") are logged at debug: error_cb reports them.
+/// handle.cpp). Connection failures ("FAIL") are logged at debug: error_cb reports them.
 void RouteLogsToSpdlog(rd_kafka_conf_t* conf);
 
 /// Sets one property; throws std::invalid_argument("kafka property 'NAME': <librdkafka's message>").

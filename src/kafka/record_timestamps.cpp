@@ -5,11 +5,11 @@
 #include <algorithm>
 #include <chrono>
 #include <list>
-#include <mutex>
 #include <set>
 #include <stdexcept>
 #include <utility>
 
+#include "kafka/handle.h"
 #include "kafka/rdkafka_ptr.h"
 
 namespace kpe::kafka {
@@ -21,8 +21,6 @@ using PartitionKey = std::pair<std::string, int32_t>;
 // Each fetch returns at most this much of one partition: reading one record stays cheap (Kafka still returns
 // a whole first batch when it is larger, so progress is guaranteed).
 constexpr const char* kFetchBytes = "65536";
-// Distinct client errors remembered for logging each once; beyond it the memory is cleared.
-constexpr size_t kMaxRememberedErrors = 256;
 // Topic handles kept between calls (each costs a little memory and a metadata entry); beyond it all are
 // released at the end of a call and recreated on demand.
 constexpr size_t kMaxTopicHandles = 1000;
@@ -30,24 +28,11 @@ constexpr size_t kMaxTopicHandles = 1000;
 struct TopicDeleter {
   void operator()(rd_kafka_topic_t* topic) const { rd_kafka_topic_destroy(topic); }
 };
-struct ReadQueueDeleter {
-  void operator()(rd_kafka_queue_t* queue) const { rd_kafka_queue_destroy(queue); }
-};
 using TopicPtr = std::unique_ptr<rd_kafka_topic_t, TopicDeleter>;
-using ReadQueuePtr = std::unique_ptr<rd_kafka_queue_t, ReadQueueDeleter>;
 
 int RemainingMs(Clock::time_point deadline) {
   auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
   return static_cast<int>(std::max<int64_t>(0, left));
-}
-
-std::string Join(const std::vector<std::string>& parts, const char* separator) {
-  std::string joined;
-  for (const auto& part : parts) {
-    if (!joined.empty()) joined += separator;
-    joined += part;
-  }
-  return joined;
 }
 
 // Forward distance (in offsets) up to which the next wanted offset of a partition is reached by reading on
@@ -71,9 +56,9 @@ struct PartitionRead {
 struct RecordTimestampReader::Impl {
   Options options;
   // Declared in destruction order (reverse): the queue and the topic handles must go before the handle.
-  rd::HandlePtr rk;
+  rd::Handle rk;
   std::map<std::string, TopicPtr> topics;
-  ReadQueuePtr queue;
+  rd::QueuePtr queue;
 
   // LRU cache: most recently used at the front; index points into the list.
   std::list<std::pair<RecordRef, int64_t>> lru;
@@ -88,21 +73,6 @@ struct RecordTimestampReader::Impl {
   size_t cache_misses = 0;
   size_t reads = 0;
   size_t read_failures = 0;
-
-  std::mutex errors_mutex;
-  std::set<std::string> logged_errors;  // guarded by errors_mutex
-
-  void OnError(int err, const char* reason) {
-    std::string message =
-        std::string(rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err))) + ": " + reason;
-    if (auto suffix = message.rfind(" (after "); suffix != std::string::npos) message.resize(suffix);
-    {
-      std::lock_guard lock(errors_mutex);
-      if (logged_errors.size() >= kMaxRememberedErrors) logged_errors.clear();
-      if (!logged_errors.insert(message).second) return;
-    }
-    spdlog::warn("kafka timestamp reader {}: {}", options.client.client_id, message);
-  }
 
   const int64_t* CacheFind(const RecordRef& ref) {
     auto it = index.find(ref);
@@ -169,48 +139,31 @@ RecordTimestampReader::RecordTimestampReader(Options options) : impl_(std::make_
     throw std::invalid_argument("kafka timestamp reader: max_reads_per_call must be at least 1");
   }
 
-  rd::ConfPtr conf(rd_kafka_conf_new());
-  rd::SetProperty(conf.get(), "bootstrap.servers", Join(client.servers, ","));
-  rd::SetProperty(conf.get(), "client.id", client.client_id);
-  rd::SetProperty(conf.get(), "socket.keepalive.enable", "true");
-  rd::SetProperty(conf.get(), "reconnect.backoff.ms", "500");
-  rd::SetProperty(conf.get(), "reconnect.backoff.max.ms", "10000");
-  rd::SetProperty(conf.get(), "log.connection.close", "false");
-  // A group-less reader: never commits, never stores offsets.
-  rd::SetProperty(conf.get(), "enable.auto.commit", "false");
-  rd::SetProperty(conf.get(), "enable.auto.offset.store", "false");
-  // EOF tells us quickly that there is no record at or after the offset (yet).
-  rd::SetProperty(conf.get(), "enable.partition.eof", "true");
-  // An offset outside the log (deleted by retention, beyond the newest) is an error event, not a silent jump
-  // to another record whose timestamp would be wrong.
-  rd::SetProperty(conf.get(), "auto.offset.reset", "error");
-  // The group consumer we imitate most likely reads uncommitted records too; either way the record at a
-  // committed offset is what we want, not the last stable one.
-  rd::SetProperty(conf.get(), "isolation.level", "read_uncommitted");
-  rd::SetProperty(conf.get(), "fetch.max.bytes", kFetchBytes);
-  rd::SetProperty(conf.get(), "max.partition.fetch.bytes", kFetchBytes);
-  rd::SetProperty(conf.get(), "message.max.bytes",
-                  kFetchBytes);  // fetch.max.bytes must be >= it
-  // queued.min.messages stays at its default on purpose: librdkafka compares it with the length of the queue
-  // a partition forwards to, i.e. our one shared queue, so a small value stops the other partitions' fetchers
-  // as soon as one partition's records are queued, until the broker thread's next 1 s wake-up (measured:
-  // every call of 50 partitions took 1 s). Stopping each partition at its first record and the small fetch
-  // sizes bound what is prefetched instead.
-  // A fetch at the end of a log returns after this at most (then EOF), not after the default 500 ms.
-  rd::SetProperty(conf.get(), "fetch.wait.max.ms", "100");
-  for (const auto& [name, value] : client.properties) rd::SetProperty(conf.get(), name, value);
-
-  rd_kafka_conf_set_opaque(conf.get(), impl_.get());
-  rd::RouteLogsToSpdlog(conf.get());
-  rd_kafka_conf_set_error_cb(conf.get(), [](rd_kafka_t*, int err, const char* reason, void* opaque) {
-    static_cast<Impl*>(opaque)->OnError(err, reason);
-  });
-
-  char error[512] = "";
-  rd::HandlePtr rk(rd_kafka_new(RD_KAFKA_CONSUMER, conf.get(), error, sizeof error));
-  if (!rk) throw std::invalid_argument(std::string("kafka timestamp reader: ") + error);
-  conf.release();  // owned by rk from here on
-  impl_->rk = std::move(rk);
+  impl_->rk = rd::NewHandle(
+      RD_KAFKA_CONSUMER, client,
+      {.what = "kafka timestamp reader",
+       .defaults = {
+           // A group-less reader: never stores offsets either.
+           {"enable.auto.offset.store", "false"},
+           // EOF tells us quickly that there is no record at or after the offset (yet).
+           {"enable.partition.eof", "true"},
+           // An offset outside the log (deleted by retention, beyond the newest) is an error event, not a
+           // silent jump to another record whose timestamp would be wrong.
+           {"auto.offset.reset", "error"},
+           // The group consumer we imitate most likely reads uncommitted records too; either way the record
+           // at a committed offset is what we want, not the last stable one.
+           {"isolation.level", "read_uncommitted"},
+           {"fetch.max.bytes", kFetchBytes},
+           {"max.partition.fetch.bytes", kFetchBytes},
+           {"message.max.bytes", kFetchBytes},  // fetch.max.bytes must be >= it
+           // queued.min.messages stays at its default on purpose: librdkafka compares it with the length of
+           // the queue a partition forwards to, i.e. our one shared queue, so a small value stops the other
+           // partitions' fetchers as soon as one partition's records are queued, until the broker thread's
+           // next 1 s wake-up (measured: every call of 50 partitions took 1 s). Stopping each partition at
+           // its first record and the small fetch sizes bound what is prefetched instead.
+           // A fetch at the end of a log returns after this at most (then EOF), not after the default 500 ms.
+           {"fetch.wait.max.ms", "100"},
+       }});
   impl_->queue.reset(rd_kafka_queue_new(impl_->rk.get()));
 }
 
