@@ -4,6 +4,7 @@
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "kafka/rdkafka_ptr.h"
 
@@ -82,6 +83,15 @@ void MockCluster::SetBrokerUp(int32_t broker_id) {
 void MockCluster::SetBrokerRtt(int32_t broker_id, std::chrono::milliseconds rtt) {
   ThrowIfError(rd_kafka_mock_broker_set_rtt(impl_->cluster.get(), broker_id, static_cast<int>(rtt.count())),
                "mock cluster: set rtt of broker " + std::to_string(broker_id));
+}
+
+void MockCluster::PushProduceErrors(int count, int error) {
+  if (count < 1) {
+    throw std::invalid_argument("mock cluster: produce error count must be >= 1, got " + std::to_string(count));
+  }
+  constexpr int16_t kProduceApiKey = 0;  // RD_KAFKAP_Produce, not in librdkafka's public headers
+  const std::vector<rd_kafka_resp_err_t> errors(static_cast<size_t>(count), static_cast<rd_kafka_resp_err_t>(error));
+  rd_kafka_mock_push_request_errors_array(impl_->cluster.get(), kProduceApiKey, errors.size(), errors.data());
 }
 
 void MockCluster::Produce(const std::string& topic, int32_t partition, int count,

@@ -30,6 +30,10 @@ class MockCluster {
   void SetBrokerDown(int32_t broker_id);
   void SetBrokerUp(int32_t broker_id);
   void SetBrokerRtt(int32_t broker_id, std::chrono::milliseconds rtt);
+  /// The next `count` Produce requests (to any broker) fail with Kafka protocol error code `error`
+  /// (e.g. 87, INVALID_RECORD, which a producer does not retry). Throws std::invalid_argument if
+  /// count < 1.
+  void PushProduceErrors(int count, int error);
 
   /// Produces `count` small records to one partition and waits for their acknowledgement, through one
   /// producer handle kept for the cluster's lifetime. Throws std::runtime_error naming topic/partition

@@ -11,9 +11,10 @@
 
 namespace kpe::metrics {
 
-/// Which renderer emits a family: once per snapshot change (RenderExposition) or on every scrape
-/// (RenderVolatile). A name belongs to exactly one part, so the two texts never repeat a family.
-enum class Part { kSnapshot, kVolatile };
+/// Which renderer emits a family: once per snapshot change (RenderExposition), on every scrape
+/// (RenderVolatile), or on every scrape from the end-to-end probe's snapshot (RenderProbe). A name
+/// belongs to exactly one part, so the texts never repeat a family.
+enum class Part { kSnapshot, kVolatile, kProbe };
 
 struct FamilySpec {
   std::string_view name;
@@ -97,6 +98,30 @@ inline constexpr std::array kFamilies = {
                "on) without a committed offset of the group, so without a lag series."},
     FamilySpec{"kafka_consumergroup_up", MetricType::Gauge, Part::kSnapshot,
                "1 if describing the group and reading its offsets succeeded, 0 if either failed."},
+    FamilySpec{"kafka_e2e_commit_latency_seconds", MetricType::Histogram, Part::kProbe,
+               "Time the end-to-end probe's consumer took to commit its offsets (successful commits)."},
+    FamilySpec{"kafka_e2e_commits_failed_total", MetricType::Counter, Part::kProbe,
+               "Offset commits of the end-to-end probe's consumer that failed."},
+    FamilySpec{"kafka_e2e_messages_acknowledged_total", MetricType::Counter, Part::kProbe,
+               "Probe records the cluster acknowledged, per partition of the canary topic."},
+    FamilySpec{"kafka_e2e_messages_duplicated_total", MetricType::Counter, Part::kProbe,
+               "Probe records read back more than once (each extra receipt counts), per partition."},
+    FamilySpec{"kafka_e2e_messages_failed_total", MetricType::Counter, Part::kProbe,
+               "Probe records that were never acknowledged (refused, timed out after the SLA, or "
+               "answered with an error), per partition; failed records are not counted as lost."},
+    FamilySpec{"kafka_e2e_messages_lost_total", MetricType::Counter, Part::kProbe,
+               "Probe records acknowledged but not read back within the SLA, per partition; counted "
+               "once, even if the record arrives later."},
+    FamilySpec{"kafka_e2e_messages_produced_total", MetricType::Counter, Part::kProbe,
+               "Probe records handed to the producer, per partition of the canary topic."},
+    FamilySpec{"kafka_e2e_messages_received_total", MetricType::Counter, Part::kProbe,
+               "Probe records read back by the probe's consumer (first receipts), per partition."},
+    FamilySpec{"kafka_e2e_produce_latency_seconds", MetricType::Histogram, Part::kProbe,
+               "Time from producing a probe record to its acknowledgement (acks as configured), by "
+               "partition and the broker that acknowledged it."},
+    FamilySpec{"kafka_e2e_roundtrip_latency_seconds", MetricType::Histogram, Part::kProbe,
+               "Time from producing a probe record to the probe's consumer receiving it, by "
+               "partition and the broker it was fetched from."},
     FamilySpec{"kafka_perf_exporter_build_info", MetricType::Gauge, Part::kVolatile,
                "A metric with a constant '1' value labeled by the exporter's version and the "
                "librdkafka version it runs with."},
