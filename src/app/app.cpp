@@ -187,6 +187,10 @@ int App::Run() {
       cfg.demo ? 0.0 : cfg.collection.cpu_budget,
       std::chrono::duration_cast<std::chrono::seconds>(cfg.collection.cpu_window));
 
+  collect::CollectorSettings settings(cfg.collection);
+  settings.lag = cfg.lag;
+  settings.shard = cfg.shard;
+  settings.topic_configs = cfg.topic_configs;
   s.snapshots.resize(s.config->clusters.size());
   for (size_t i = 0; i < s.config->clusters.size(); ++i) {
     const auto& cluster = s.config->clusters[i];
@@ -196,9 +200,8 @@ int App::Run() {
     initial->labels = cluster.config.labels;
     s.Publish(i, std::move(initial));
     s.collectors.push_back(std::make_unique<collect::ClusterCollector>(
-        cluster, s.config->config.collection,
-        [&s, i](collect::SnapshotPtr snapshot) { s.Publish(i, std::move(snapshot)); }, s.governor.get(),
-        cfg.lag, cfg.shard));
+        cluster, settings,
+        [&s, i](collect::SnapshotPtr snapshot) { s.Publish(i, std::move(snapshot)); }, s.governor.get()));
   }
 
   http::ServerOptions options;

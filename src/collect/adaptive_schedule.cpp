@@ -15,8 +15,9 @@ bool AdaptiveSchedule::Due(const std::string& key, state::WallClock::time_point 
 
 void AdaptiveSchedule::Sampled(const std::string& key, state::WallClock::time_point now,
                                Activity activity) {
-  auto [it, inserted] = entries_.try_emplace(key, Entry{min_, now});
+  auto [it, inserted] = entries_.try_emplace(key, Entry{min_, now, now});
   Entry& entry = it->second;
+  entry.last_sampled = now;
   if (!adaptive_ || activity != Activity::kSteady) {
     entry.interval = min_;
   } else if (!inserted) {
@@ -24,14 +25,18 @@ void AdaptiveSchedule::Sampled(const std::string& key, state::WallClock::time_po
   }
   // A cycle starts a little after its due time; half a minimum interval of slack keeps an entity at the
   // minimum interval due every cycle rather than every other one.
-  entry.next_due = activity == Activity::kAlarming ? now : now + Stretched(entry.interval) - min_ / 2;
+  // Alarming: at the next tick, unless the governor stretches: then after the stretched minimum, so an
+  // exporter over its budget slows down everything, alarms included.
+  entry.next_due = activity == Activity::kAlarming ? now + (Stretched(min_) - min_)
+                                                   : now + Stretched(entry.interval) - min_ / 2;
 }
 
 void AdaptiveSchedule::Tighten(const std::string& key) {
   const auto it = entries_.find(key);
   if (it == entries_.end()) return;  // unknown keys are due anyway
   it->second.interval = min_;
-  it->second.next_due = state::WallClock::time_point{};
+  it->second.next_due =
+      std::min(it->second.next_due, it->second.last_sampled + (Stretched(min_) - min_ / 2));
 }
 
 void AdaptiveSchedule::Retain(const std::set<std::string>& live) {

@@ -16,7 +16,8 @@ namespace kpe::collect {
 enum class Activity {
   kChanging,  ///< its values moved (traffic, commits, lag): sample at the minimum interval
   kSteady,    ///< nothing moved: double the interval, up to the maximum
-  kAlarming,  ///< lag grew, ISR shrank, an error: minimum interval, and due again at once
+  kAlarming,  ///< lag grew, ISR shrank, an error: minimum interval, due at the next tick (later only
+              ///< while the CPU governor stretches)
 };
 
 /// Summary of the current intervals, for self-metrics.
@@ -41,8 +42,9 @@ class AdaptiveSchedule {
   /// Records a sample of `key` taken at `now` and what it showed; sets when it is due next.
   void Sampled(const std::string& key, state::WallClock::time_point now, Activity activity);
 
-  /// Makes `key` due from now on, at the minimum interval (an alarm seen elsewhere, e.g. a group's lag
-  /// growing makes its topics due).
+  /// Brings `key` back to the minimum interval and makes it due one (stretched) minimum interval after
+  /// its last sample: at the next tick unless the governor stretches (an alarm seen elsewhere, e.g. a
+  /// group's lag growing makes its topics due).
   void Tighten(const std::string& key);
 
   /// Drops entities not in `live` (topics deleted, groups gone).
@@ -60,6 +62,7 @@ class AdaptiveSchedule {
   struct Entry {
     Duration interval;
     state::WallClock::time_point next_due;
+    state::WallClock::time_point last_sampled;
   };
   Duration Stretched(Duration interval) const;
 

@@ -33,22 +33,22 @@ kafka::ClientOptions MakeClientOptions(const config::ClusterConfig& cluster,
 
 bool IsInternalTopic(const std::string& topic) { return topic.rfind("__", 0) == 0; }
 
-ClusterCollector::ClusterCollector(const config::ValidatedCluster& cluster,
-                                   config::CollectionConfig collection, PublishFn publish,
-                                   CpuGovernor* governor, config::LagConfig lag,
-                                   config::ShardConfig shard)
+ClusterCollector::ClusterCollector(const config::ValidatedCluster& cluster, CollectorSettings settings,
+                                   PublishFn publish, CpuGovernor* governor)
     : cluster_(cluster.config),
       topic_filter_(cluster.topic_filter),
       group_filter_(cluster.group_filter),
-      collection_(collection),
-      shard_(shard),
+      collection_(settings.collection),
+      shard_(settings.shard),
+      topic_configs_(settings.topic_configs),
       publish_(std::move(publish)),
       client_(std::make_unique<kafka::ClusterClient>(MakeClientOptions(cluster_, collection_))),
       groups_client_(std::make_unique<kafka::GroupClient>(
           kafka::GroupClientOptions{MakeClientOptions(cluster_, collection_)})),
       governor_(governor),
-      topic_schedule_(collection.interval, collection.max_interval, collection.adaptive_sampling),
-      group_schedule_(collection.interval, collection.max_interval, collection.adaptive_sampling) {
+      topic_schedule_(collection_.interval, collection_.max_interval, collection_.adaptive_sampling),
+      group_schedule_(collection_.interval, collection_.max_interval, collection_.adaptive_sampling) {
+  const config::LagConfig& lag = settings.lag;
   for (const char* cache : {"metadata", "group_list", "group_description"}) {
     cache_stats_[cache].cache = cache;
   }
@@ -326,9 +326,15 @@ size_t ClusterCollector::CollectGroups(state::ClusterSnapshot& snapshot) {
     const std::string reason =
         listing.kind == kafka::ErrorKind::kUnsupported ? "unsupported" : "authorization";
     if (discovery.refusal != reason) {
-      spdlog::warn("cluster {}: listing consumer groups refused ({}: {}); watching the {} groups of "
-                   "groups.static instead",
-                   cluster_.name, reason, listing.error, cluster_.static_groups.size());
+      if (cluster_.static_groups.empty()) {
+        spdlog::warn("cluster {}: listing consumer groups refused ({}: {}) and groups.static names none: "
+                     "no consumer group is watched",
+                     cluster_.name, reason, listing.error);
+      } else {
+        spdlog::warn("cluster {}: listing consumer groups refused ({}: {}); watching the {} groups of "
+                     "groups.static instead",
+                     cluster_.name, reason, listing.error, cluster_.static_groups.size());
+      }
     }
     discovery = {"static", reason, listing.error};
     for (const auto& id : cluster_.static_groups) {

@@ -30,6 +30,17 @@ using PublishFn = std::function<void(SnapshotPtr)>;
 /// True for Kafka's internal topics (names starting with "__", e.g. __consumer_offsets).
 bool IsInternalTopic(const std::string& topic);
 
+/// What a collector takes from the configuration besides its cluster.
+struct CollectorSettings {
+  CollectorSettings() = default;
+  explicit CollectorSettings(config::CollectionConfig c) : collection(c) {}
+
+  config::CollectionConfig collection;
+  config::LagConfig lag;
+  config::ShardConfig shard;
+  config::TopicConfigsConfig topic_configs;
+};
+
 /// Collects one cluster, every `collection.interval` (a tick), on an own thread.
 /// A tick: metadata (cached for metadata_ttl; dropped early by offsets errors), watermark offsets of the
 /// topics that are due (adaptive sampling), then the consumer groups that are due (group list and
@@ -45,9 +56,8 @@ class ClusterCollector {
   /// may be null (no stretching). With several shards, only the groups this shard owns are read and
   /// only its topics are exported (see shard.h). With lag.precise, lag in seconds comes from the timestamps of the
   /// records at the committed offsets (read through a RecordTimestampReader) where they can be read.
-  ClusterCollector(const config::ValidatedCluster& cluster, config::CollectionConfig collection,
-                   PublishFn publish, CpuGovernor* governor = nullptr, config::LagConfig lag = {},
-                   config::ShardConfig shard = {});
+  ClusterCollector(const config::ValidatedCluster& cluster, CollectorSettings settings, PublishFn publish,
+                   CpuGovernor* governor = nullptr);
   ~ClusterCollector();
   ClusterCollector(const ClusterCollector&) = delete;
   ClusterCollector& operator=(const ClusterCollector&) = delete;
@@ -86,6 +96,7 @@ class ClusterCollector {
   const config::NameFilter& group_filter_;
   config::CollectionConfig collection_;
   config::ShardConfig shard_;
+  config::TopicConfigsConfig topic_configs_;
   PublishFn publish_;
   std::unique_ptr<kafka::ClusterClient> client_;
   std::unique_ptr<kafka::GroupClient> groups_client_;

@@ -54,7 +54,7 @@ bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
 
 // Index of the first observation showing the current committed offset since its last change; 0 when
 // it did not change within the window.
-std::size_t LastChangeIndex(const std::deque<CommitSample>& window) {
+std::size_t LastChangeIndex(const std::vector<CommitSample>& window) {
   for (std::size_t k = window.size() - 1; k > 0; --k) {
     if (window[k - 1].committed != window[k].committed) return k;
   }
@@ -94,12 +94,15 @@ CommitWindow::CommitWindow(std::size_t capacity) : capacity_(capacity) {
 
 bool CommitWindow::Add(const CommitSample& sample) {
   if (!samples_.empty() && sample.observed_at < samples_.back().observed_at) return false;
+  // A vector, not a deque: a deque allocates a 512-byte block per window at least, and there is one
+  // window per group partition. With ten entries, shifting them costs nothing.
+  if (samples_.size() >= capacity_) samples_.erase(samples_.begin(), samples_.end() - (capacity_ - 1));
+  if (samples_.capacity() < capacity_) samples_.reserve(capacity_);
   samples_.push_back(sample);
-  while (samples_.size() > capacity_) samples_.pop_front();
   return true;
 }
 
-PartitionStatus EvaluatePartition(const std::deque<CommitSample>& window, bool group_has_members,
+PartitionStatus EvaluatePartition(const std::vector<CommitSample>& window, bool group_has_members,
                                   WallClock::time_point now, const StatusOptions& options) {
   if (window.empty() || window.size() < options.min_samples) return PartitionStatus::kUnknown;
 
@@ -145,7 +148,7 @@ GroupStatus EvaluateGroup(std::span<const PartitionStatus> partitions, bool has_
   return ToGroupStatus(worst);
 }
 
-std::optional<double> LastCommitAgeSeconds(const std::deque<CommitSample>& window,
+std::optional<double> LastCommitAgeSeconds(const std::vector<CommitSample>& window,
                                            WallClock::time_point now) {
   if (window.empty()) return std::nullopt;
   return std::max(0.0, Seconds(now - window[LastChangeIndex(window)].observed_at));

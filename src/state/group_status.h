@@ -41,7 +41,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
+#include <vector>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -91,17 +91,17 @@ class CommitWindow {
   /// one is out of order and dropped (returns false).
   bool Add(const CommitSample& sample);
 
-  const std::deque<CommitSample>& samples() const { return samples_; }
+  const std::vector<CommitSample>& samples() const { return samples_; }
   std::size_t capacity() const { return capacity_; }
   bool full() const { return samples_.size() >= capacity_; }
 
  private:
   std::size_t capacity_;
-  std::deque<CommitSample> samples_;
+  std::vector<CommitSample> samples_;
 };
 
 /// Applies the partition rules above to `window` (oldest first, observed_at non-decreasing).
-PartitionStatus EvaluatePartition(const std::deque<CommitSample>& window, bool group_has_members,
+PartitionStatus EvaluatePartition(const std::vector<CommitSample>& window, bool group_has_members,
                                   WallClock::time_point now, const StatusOptions& options = {});
 
 /// Applies the group table above. `broker_state` is the state the broker reports ("Empty", "Stable",
@@ -113,6 +113,6 @@ GroupStatus EvaluateGroup(std::span<const PartitionStatus> partitions, bool has_
 /// current offset. The change happened between that observation and the one before, so the value can be
 /// short by up to one polling interval. When the offset did not change within the window the value is
 /// now minus the oldest observation, a lower bound. nullopt for an empty window; never negative.
-std::optional<double> LastCommitAgeSeconds(const std::deque<CommitSample>& window, WallClock::time_point now);
+std::optional<double> LastCommitAgeSeconds(const std::vector<CommitSample>& window, WallClock::time_point now);
 
 }  // namespace kpe::state

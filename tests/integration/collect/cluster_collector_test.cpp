@@ -48,7 +48,7 @@ class ClusterCollectorTest : public ::testing::Test {
   std::unique_ptr<ClusterCollector> MakeCollector(const config::FilterConfig& topics = {}) {
     validated_ = std::make_unique<config::ValidatedCluster>(config::ValidatedCluster{
         cluster_, config::NameFilter(topics, "topics"), config::NameFilter({}, "groups")});
-    return std::make_unique<ClusterCollector>(*validated_, collection_, [this](SnapshotPtr s) {
+    return std::make_unique<ClusterCollector>(*validated_, CollectorSettings(collection_), [this](SnapshotPtr s) {
       std::lock_guard lock(mutex_);
       published_.push_back(std::move(s));
     });
@@ -150,7 +150,7 @@ TEST(ClusterCollectorUnreachableTest, unreachable_bootstrap_publishes_down_snaps
   collection.timeout = 1000ms;
   const config::ValidatedCluster validated{cluster, config::NameFilter({}, "topics"),
                                            config::NameFilter({}, "groups")};
-  ClusterCollector collector(validated, collection, [](SnapshotPtr) {});
+  ClusterCollector collector(validated, CollectorSettings(collection), [](SnapshotPtr) {});
   const auto start = std::chrono::steady_clock::now();
   const auto snapshot = collector.Cycle();
   EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);

@@ -50,7 +50,7 @@ class Collector {
  public:
   Collector(config::ClusterConfig cluster, config::CollectionConfig collection)
       : validated_{std::move(cluster), config::NameFilter({}, "topics"), config::NameFilter({}, "groups")},
-        collector_(validated_, collection, [this](SnapshotPtr) { ++published_; }) {}
+        collector_(validated_, CollectorSettings(collection), [this](SnapshotPtr) { ++published_; }) {}
   SnapshotPtr Cycle() { return collector_.Cycle(); }
   int published() const { return published_; }
 

@@ -48,7 +48,7 @@ class Harness {
     // These tests are about what one cycle collects; caching and adaptive sampling have their own.
     collection_.adaptive_sampling = false;
     collection_.cache = false;
-    collector_ = std::make_unique<ClusterCollector>(validated_, collection_, [this](SnapshotPtr s) {
+    collector_ = std::make_unique<ClusterCollector>(validated_, CollectorSettings(collection_), [this](SnapshotPtr s) {
       std::lock_guard lock(mutex_);
       published_.push_back(std::move(s));
     });
@@ -163,7 +163,9 @@ TEST_F(MockGroupsTest, precise_lag_seconds_come_from_the_record_at_the_committed
   collection.timeout = 2000ms;
   const config::ValidatedCluster validated{cluster, config::NameFilter({}, "topics"),
                                            config::NameFilter({}, "groups")};
-  ClusterCollector precise(validated, collection, [](SnapshotPtr) {}, nullptr, config::LagConfig{true, 10});
+  CollectorSettings precise_settings(collection);
+  precise_settings.lag = {true, 10};
+  ClusterCollector precise(validated, precise_settings, [](SnapshotPtr) {});
   const auto snapshot = precise.Cycle();
   const auto& p = FindGroup(*snapshot, "billing")->partitions[0];
   EXPECT_EQ(p.lag, 5);
@@ -171,7 +173,7 @@ TEST_F(MockGroupsTest, precise_lag_seconds_come_from_the_record_at_the_committed
   EXPECT_NEAR(*p.lag_seconds, 120.0, 5.0);
 
   // The history alone knows only its one sample, taken just now: a lower bound near 0.
-  ClusterCollector estimated(validated, collection, [](SnapshotPtr) {});
+  ClusterCollector estimated(validated, CollectorSettings(collection), [](SnapshotPtr) {});
   const auto estimate = estimated.Cycle();
   EXPECT_LT(*FindGroup(*estimate, "billing")->partitions[0].lag_seconds, 5.0);
 }

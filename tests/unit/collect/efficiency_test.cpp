@@ -56,13 +56,25 @@ TEST(AdaptiveScheduleTest, alarming_sample_makes_the_entity_due_at_once) {
   EXPECT_EQ(schedule.IntervalOf("t"), 15s);
 }
 
-TEST(AdaptiveScheduleTest, tighten_makes_a_stretched_entity_due_now) {
+TEST(AdaptiveScheduleTest, tighten_makes_a_stretched_entity_due_at_the_next_tick) {
   AdaptiveSchedule schedule(15s, 120s, true);
-  for (int i = 0; i < 4; ++i) schedule.Sampled("t", kT0 + i * 1s, Activity::kSteady);
-  EXPECT_FALSE(schedule.Due("t", kT0 + 20s));
+  for (int i = 0; i < 4; ++i) schedule.Sampled("t", kT0 + i * 15s, Activity::kSteady);
+  EXPECT_FALSE(schedule.Due("t", kT0 + 60s));
   schedule.Tighten("t");
-  EXPECT_TRUE(schedule.Due("t", kT0 + 20s));
+  EXPECT_TRUE(schedule.Due("t", kT0 + 60s));
   EXPECT_EQ(schedule.IntervalOf("t"), 15s);
+}
+
+TEST(AdaptiveScheduleTest, governor_stretch_delays_alarms_and_tightening_too) {
+  AdaptiveSchedule schedule(15s, 120s, true);
+  schedule.SetStretch(4.0);
+  schedule.Sampled("t", kT0, Activity::kAlarming);
+  EXPECT_FALSE(schedule.Due("t", kT0 + 15s));
+  EXPECT_TRUE(schedule.Due("t", kT0 + 45s));  // 4 × 15 s − 15 s after the sample
+  schedule.Sampled("u", kT0, Activity::kSteady);
+  schedule.Tighten("u");
+  EXPECT_FALSE(schedule.Due("u", kT0 + 15s));
+  EXPECT_TRUE(schedule.Due("u", kT0 + 53s));
 }
 
 TEST(AdaptiveScheduleTest, without_adaptive_sampling_every_entity_stays_at_the_minimum) {

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <deque>
+#include <vector>
 #include <ostream>
 #include <stdexcept>
 #include <string>
@@ -31,8 +31,8 @@ struct Obs {
 };
 
 // Observations every 30 s starting at t=0.
-std::deque<CommitSample> Window(const std::vector<Obs>& observations) {
-  std::deque<CommitSample> window;
+std::vector<CommitSample> Window(const std::vector<Obs>& observations) {
+  std::vector<CommitSample> window;
   int t = 0;
   for (const Obs& o : observations) {
     window.push_back({At(t), o.committed, o.lag});
@@ -41,10 +41,10 @@ std::deque<CommitSample> Window(const std::vector<Obs>& observations) {
   return window;
 }
 
-WallClock::time_point End(const std::deque<CommitSample>& window) { return window.back().observed_at; }
+WallClock::time_point End(const std::vector<CommitSample>& window) { return window.back().observed_at; }
 
 // n observations of the same committed offset with lag > 0.
-std::deque<CommitSample> Unmoved(int n) { return Window(std::vector<Obs>(n, Obs{100, 50})); }
+std::vector<CommitSample> Unmoved(int n) { return Window(std::vector<Obs>(n, Obs{100, 50})); }
 
 // ---- unknown
 
@@ -104,7 +104,7 @@ TEST(EvaluatePartitionTest, rewind_leaves_the_window_after_n_observations) {
 
 TEST(EvaluatePartitionTest, zero_lag_anywhere_in_the_window_is_ok) {
   // Members, full window, offset never moved: would be stalled but for the one zero lag.
-  std::deque<CommitSample> w = Unmoved(10);
+  std::vector<CommitSample> w = Unmoved(10);
   w[4].lag = 0;
   EXPECT_EQ(EvaluatePartition(w, true, End(w)), PartitionStatus::kOk);
 }
@@ -148,7 +148,7 @@ TEST(EvaluatePartitionTest, stopped_after_overrides_the_window_span) {
 
 TEST(EvaluatePartitionTest, window_without_span_is_not_stopped) {
   // Two observations at the same instant say nothing about time.
-  const std::deque<CommitSample> w = {{At(0), 100, 50}, {At(0), 100, 50}};
+  const std::vector<CommitSample> w = {{At(0), 100, 50}, {At(0), 100, 50}};
   EXPECT_EQ(EvaluatePartition(w, false, At(0)), PartitionStatus::kOk);
 }
 
@@ -177,7 +177,7 @@ TEST(EvaluatePartitionTest, window_size_is_configurable_for_stalled) {
 
 // ---- warning
 
-std::deque<CommitSample> FallingBehind(int n) {
+std::vector<CommitSample> FallingBehind(int n) {
   std::vector<Obs> observations;
   for (int i = 0; i < n; ++i) observations.push_back({100 + 10 * i, 50 + 5 * i});
   return Window(observations);
