@@ -8,7 +8,7 @@ BUILD_PACKAGES=(
   librdkafka-dev prometheus-cpp-dev libboost-dev libyaml-cpp-dev libspdlog-dev
   libcli11-dev libre2-dev zlib1g-dev libsimdjson-dev libssl-dev libcrypt-dev
 )
-TEST_PACKAGES=(googletest libgtest-dev libgmock-dev prometheus curl python3 python3-kafka yamllint)
+TEST_PACKAGES=(googletest libgtest-dev libgmock-dev prometheus curl python3 python3-kafka python3-yaml yamllint)
 
 packages=("${BUILD_PACKAGES[@]}")
 if [[ "${1:-}" == "--with-tests" ]]; then
