@@ -110,6 +110,23 @@ struct TopicConfigsConfig {
   Duration ttl{3'600'000};
 };
 
+/// End-to-end probe: produce to and consume from a canary topic of each cluster, measuring what a
+/// producer and a consumer experience (see e2e/probe.h). Off unless enabled.
+struct E2EConfig {
+  bool enabled = false;
+  std::string topic = "kafka-perf-exporter-canary";
+  std::string acks = "all";  // all, -1, 1, 0
+  bool create_topic = true;
+  int replication_factor = 3;
+  Duration interval{1000};
+  Duration sla{10000};
+  std::string group_id = "kafka-perf-exporter-probe";  // "" for no commits
+  int commit_every = 10;
+  Duration metadata_interval{30000};
+  /// Deadline of the probe's metadata requests and topic creation (kept short: it bounds stopping).
+  Duration timeout{5000};
+};
+
 /// Splitting the work across replicas: consumer groups and topics are owned by the replica whose
 /// index is hash(name) mod count; cluster-wide series come from replica 0 only.
 struct ShardConfig {
@@ -121,6 +138,7 @@ struct Config {
   WebConfig web;
   ShardConfig shard;
   TopicConfigsConfig topic_configs;
+  E2EConfig e2e;
   /// Overrides of the tuning advisor's thresholds by name (see advice/thresholds.h and the example
   /// config); names are checked when the advisor starts.
   std::map<std::string, double> advice;

@@ -68,7 +68,7 @@ class YamlReader {
 
   void ReadDocument(const YAML::Node& root) {
     static const Keys kKeys = {"web",   "log",    "collection", "lag",      "metrics", "shard",
-                               "topic_configs", "advice", "kafka", "topics", "groups",
+                               "topic_configs", "advice", "e2e", "kafka", "topics", "groups",
                                "clusters", "demo"};
     // The top-level kafka/topics/groups sections describe the one cluster, or, with `clusters:`,
     // the defaults every entry of it starts from.
@@ -82,6 +82,7 @@ class YamlReader {
       if (key == "metrics") ReadMetrics(value);
       if (key == "shard") ReadShard(value);
       if (key == "topic_configs") ReadTopicConfigs(value);
+      if (key == "e2e") ReadE2E(value);
       if (key == "advice") {
         ForEachEntry(value.node, value.mark, value.path, {}, [&](const std::string& name, const Value& entry) {
           config_.advice[name] = ReadDouble(entry);
@@ -298,6 +299,27 @@ class YamlReader {
                  });
   }
 
+  void ReadE2E(const Value& section) {
+    static const Keys kKeys = {"enabled",  "topic", "acks",     "create_topic", "replication_factor",
+                               "interval", "sla",   "group_id", "commit_every", "metadata_interval",
+                               "timeout"};
+    E2EConfig& e = config_.e2e;
+    ForEachEntry(section.node, section.mark, section.path, kKeys,
+                 [&](const std::string& key, const Value& value) {
+                   if (key == "enabled") e.enabled = ReadBool(value);
+                   if (key == "topic") e.topic = ReadString(value);
+                   if (key == "acks") e.acks = ReadString(value);
+                   if (key == "create_topic") e.create_topic = ReadBool(value);
+                   if (key == "replication_factor") e.replication_factor = ReadInt(value);
+                   if (key == "interval") e.interval = ReadDuration(value);
+                   if (key == "sla") e.sla = ReadDuration(value);
+                   if (key == "group_id") e.group_id = ReadString(value);
+                   if (key == "commit_every") e.commit_every = ReadInt(value);
+                   if (key == "metadata_interval") e.metadata_interval = ReadDuration(value);
+                   if (key == "timeout") e.timeout = ReadDuration(value);
+                 });
+  }
+
   void ReadShard(const Value& section) {
     static const Keys kKeys = {"index", "count"};
     ForEachEntry(section.node, section.mark, section.path, kKeys,
@@ -457,7 +479,7 @@ Config LoadConfigString(const std::string& yaml, const std::string& source) {
   if (documents.empty() || documents.front().IsNull()) {
     throw ConfigError(source +
                       ": the configuration is empty (expected a mapping with keys such as web, "
-                      "log, collection, lag, metrics, shard, topic_configs, advice, kafka, topics, groups, "
+                      "log, collection, lag, metrics, shard, topic_configs, advice, e2e, kafka, topics, groups, "
                       "clusters, demo)");
   }
   if (documents.size() > 1) {

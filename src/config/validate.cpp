@@ -194,6 +194,22 @@ std::shared_ptr<const ValidatedConfig> Validate(Config config) {
     config.collection.timeout = config.collection.interval;
   }
   CheckCollection(check, config.collection);
+  if (config.e2e.enabled) {
+    check.OneOf("e2e.acks", config.e2e.acks, {"all", "-1", "1", "0"});
+    check.InRange("e2e.interval", config.e2e.interval, Duration(100), Duration(3'600'000));
+    check.InRange("e2e.sla", config.e2e.sla, Duration(100), Duration(3'600'000));
+    check.InRange("e2e.timeout", config.e2e.timeout, Duration(100), Duration(60'000));
+    check.InRange("e2e.metadata_interval", config.e2e.metadata_interval, Duration(1000), Duration(3'600'000));
+    if (config.e2e.topic.empty()) check.Fail("e2e.topic", "must not be empty");
+    if (config.e2e.replication_factor < 1 || config.e2e.replication_factor > 32) {
+      check.Fail("e2e.replication_factor", "value " + std::to_string(config.e2e.replication_factor) +
+                                               " out of range (valid: 1 to 32)");
+    }
+    if (config.e2e.commit_every < 0) {
+      check.Fail("e2e.commit_every", "value " + std::to_string(config.e2e.commit_every) +
+                                          " out of range (valid: 0 for never, or a positive count)");
+    }
+  }
   check.InRange("topic_configs.ttl", config.topic_configs.ttl, Duration(60'000), Duration(7 * 86'400'000LL));
   if (config.shard.count < 1 || config.shard.count > 10000) {
     check.Fail("shard.count", "value " + std::to_string(config.shard.count) +

@@ -26,6 +26,60 @@ std::string GzipCompress(std::string_view data, int level) {
   return out;
 }
 
+namespace {
+
+// Raw deflate (no header) of `data`, ending with `flush` (Z_SYNC_FLUSH: byte-aligned, not final;
+// Z_FINISH: the final block).
+std::string RawDeflate(std::string_view data, int level, int flush) {
+  z_stream zs{};
+  if (deflateInit2(&zs, level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+    throw std::runtime_error("gzip: deflateInit2 failed");
+  }
+  std::string out;
+  out.resize(deflateBound(&zs, static_cast<uLong>(data.size())) + 64);
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  zs.avail_in = static_cast<uInt>(data.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = static_cast<uInt>(out.size());
+  const int rc = deflate(&zs, flush);
+  const auto written = zs.total_out;
+  const bool done = zs.avail_in == 0;
+  deflateEnd(&zs);
+  if ((flush == Z_FINISH && rc != Z_STREAM_END) || (flush != Z_FINISH && (rc != Z_OK || !done))) {
+    throw std::runtime_error("gzip: deflate did not finish");
+  }
+  out.resize(written);
+  return out;
+}
+
+void AppendLittleEndian32(std::string& out, uint32_t value) {
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((value >> (8 * i)) & 0xff));
+}
+
+}  // namespace
+
+OpenGzip GzipOpen(std::string_view data, int level) {
+  // Header: magic, deflate, no flags, no mtime, no extra flags, OS unknown (RFC 1952 §2.3).
+  static constexpr char kHeader[] = {'\x1f', '\x8b', 8, 0, 0, 0, 0, 0, 0, '\xff'};
+  OpenGzip open;
+  open.bytes.assign(kHeader, sizeof(kHeader));
+  open.bytes += RawDeflate(data, level, Z_SYNC_FLUSH);
+  open.crc = static_cast<uint32_t>(
+      crc32(0L, reinterpret_cast<const Bytef*>(data.data()), static_cast<uInt>(data.size())));
+  open.size = data.size();
+  return open;
+}
+
+std::string GzipClose(const OpenGzip& open, std::string_view tail, int level) {
+  std::string out = RawDeflate(tail, level, Z_FINISH);
+  const uLong tail_crc =
+      crc32(0L, reinterpret_cast<const Bytef*>(tail.data()), static_cast<uInt>(tail.size()));
+  AppendLittleEndian32(out, static_cast<uint32_t>(crc32_combine(open.crc, tail_crc,
+                                                                static_cast<z_off_t>(tail.size()))));
+  AppendLittleEndian32(out, static_cast<uint32_t>((open.size + tail.size()) & 0xffffffffu));
+  return out;
+}
+
 std::string GzipDecompress(std::string_view data) {
   std::string out;
   size_t pos = 0;

@@ -22,7 +22,8 @@ fail() {
 # start_exporter NAME ARGS...: starts the exporter on 127.0.0.1:0, sets KPE_URL (http://127.0.0.1:PORT).
 start_exporter() {
   local name=$1; shift
-  "$EXPORTER" --web.listen-address=127.0.0.1:0 "$@" >"$KPE_TMP/$name.log" 2>&1 &
+  : >"$KPE_TMP/$name.log"
+  "$EXPORTER" --web.listen-address=127.0.0.1:0 "$@" >>"$KPE_TMP/$name.log" 2>&1 &
   KPE_PIDS+=($!)
   local deadline=$((SECONDS + 30)) port=""
   while [[ -z "$port" ]]; do

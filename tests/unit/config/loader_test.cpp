@@ -157,7 +157,7 @@ TEST(LoaderErrorTest, unknown_key_is_an_error_naming_file_line_column_key_and_va
 TEST(LoaderErrorTest, unknown_top_level_key_is_an_error_naming_the_valid_keys) {
   EXPECT_EQ(LoadError("log: {}\nwebb: {}\n"),
             "test.yaml:2:1: webb: unknown key (valid keys: web, log, collection, lag, metrics, shard, "
-            "topic_configs, advice, kafka, topics, groups, clusters, demo)");
+            "topic_configs, advice, e2e, kafka, topics, groups, clusters, demo)");
 }
 
 TEST(LoaderErrorTest, unknown_key_in_kafka_section_names_its_path) {
@@ -444,6 +444,21 @@ TEST(LoaderTest, topic_configs_and_advice_thresholds_are_read) {
 TEST(LoaderTest, advice_threshold_that_is_not_a_number_names_its_key) {
   EXPECT_EQ(testing::LoadError("advice:\n  skew_ratio: high\n"),
             "test.yaml:2:15: advice.skew_ratio: expected a number, got \"high\"");
+}
+
+}  // namespace
+}  // namespace kpe::config
+
+namespace kpe::config {
+namespace {
+
+TEST(LoaderTest, e2e_section_is_read_and_checked_when_enabled) {
+  const Config config = LoadConfigString("e2e: {enabled: true, acks: \"1\", interval: 500ms, sla: 5s}\n", "test.yaml");
+  EXPECT_TRUE(config.e2e.enabled);
+  EXPECT_EQ(config.e2e.acks, "1");
+  EXPECT_EQ(config.e2e.interval, Duration(500));
+  Config bad = LoadConfigString("kafka: {servers: [a:1]}\ne2e: {enabled: true, acks: \"2\"}\n", "test.yaml");
+  EXPECT_THAT(testing::ErrorOf([&] { Validate(bad); }), HasSubstr("e2e.acks"));
 }
 
 }  // namespace

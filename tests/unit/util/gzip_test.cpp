@@ -1,6 +1,7 @@
 #include "util/gzip.h"
 
 #include <gtest/gtest.h>
+#include <zlib.h>
 
 #include <stdexcept>
 #include <string>
@@ -24,6 +25,33 @@ TEST(GzipTest, concatenated_members_decompress_to_the_concatenated_texts) {
   const std::string first(100000, 'a');
   const std::string second = "process_open_fds 12\n";
   EXPECT_EQ(GzipDecompress(GzipCompress(first) + GzipCompress(second)), first + second);
+}
+
+TEST(GzipTest, open_member_closed_with_a_tail_is_one_member_of_both) {
+  const std::string head(200000, 'h');
+  const std::string tail = "process_open_fds 12\n";
+  const OpenGzip open = GzipOpen(head);
+  const std::string whole = open.bytes + GzipClose(open, tail);
+  EXPECT_EQ(GzipDecompress(whole), head + tail);
+  // One member: decompressing stops exactly at the end, which a reader of the first member only sees.
+  z_stream zs{};
+  ASSERT_EQ(inflateInit2(&zs, 15 + 16), Z_OK);
+  std::string out(head.size() + tail.size() + 16, '\0');
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(whole.data()));
+  zs.avail_in = static_cast<uInt>(whole.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = static_cast<uInt>(out.size());
+  EXPECT_EQ(inflate(&zs, Z_FINISH), Z_STREAM_END);
+  EXPECT_EQ(zs.avail_in, 0u);
+  EXPECT_EQ(zs.total_out, head.size() + tail.size());
+  inflateEnd(&zs);
+}
+
+TEST(GzipTest, one_open_member_closes_with_different_tails) {
+  const OpenGzip open = GzipOpen("kafka_up 1\n");
+  EXPECT_EQ(GzipDecompress(open.bytes + GzipClose(open, "a 1\n")), "kafka_up 1\na 1\n");
+  EXPECT_EQ(GzipDecompress(open.bytes + GzipClose(open, "")), "kafka_up 1\n");
+  EXPECT_EQ(GzipDecompress(GzipOpen("").bytes + GzipClose(GzipOpen(""), "")), "");
 }
 
 TEST(GzipTest, empty_input_is_a_valid_member) {
