@@ -17,6 +17,7 @@
 #include <string_view>
 #include <utility>
 
+#include "metrics/family_set.h"
 #include "metrics/names.h"
 #include "metrics/text_writer.h"
 #include "util/gzip.h"
@@ -24,8 +25,10 @@
 namespace kpe::metrics {
 namespace {
 
-using prometheus::ClientMetric;
-using Labels = std::vector<ClientMetric::Label>;
+using internal::ExtraLabel;
+using internal::FamilySet;
+using internal::Labels;
+using internal::MergeLabels;
 
 // Level 1: the exposition is very repetitive, so level 1 is nearly as small as 6 at a fraction
 // of the CPU time, and this runs once per snapshot on a worker thread.
@@ -33,11 +36,6 @@ constexpr int kGzipLevel = 1;
 
 consteval size_t Snap(std::string_view name) { return FamilyIndex(name, Part::kSnapshot); }
 consteval size_t Vol(std::string_view name) { return FamilyIndex(name, Part::kVolatile); }
-
-struct ExtraLabel {
-  std::string_view name;
-  std::string_view value;
-};
 
 double UnixSeconds(state::WallClock::time_point t) {
   return std::chrono::duration<double>(t.time_since_epoch()).count();
@@ -57,94 +55,6 @@ Labels BaseLabels(const state::ClusterSnapshot& snapshot) {
   std::sort(base.begin(), base.end());
   return base;
 }
-
-/// Merges the sorted `base` with `extra` (sorted by name). On equal names the series' own label
-/// wins, so a constant label can never duplicate a label name in the output.
-Labels MergeLabels(const Labels& base, std::initializer_list<ExtraLabel> extra) {
-  Labels out;
-  out.reserve(base.size() + extra.size());
-  auto b = base.begin();
-  for (const ExtraLabel& e : extra) {
-    for (; b != base.end() && b->name < e.name; ++b) out.push_back(*b);
-    if (b != base.end() && b->name == e.name) ++b;
-    out.push_back({std::string(e.name), std::string(e.value)});
-  }
-  out.insert(out.end(), b, base.end());
-  return out;
-}
-
-/// Roughly the size of the text of `families`, to allocate it once.
-size_t TextSizeHint(const std::vector<prometheus::MetricFamily>& families) {
-  constexpr size_t kPerSample = 2 + 1 + 24 + 1;  // {} space value newline
-  constexpr size_t kPerLabel = 4;                // ="",
-  size_t size = 0;
-  for (const prometheus::MetricFamily& family : families) {
-    size += 2 * family.name.size() + family.help.size() + 32;
-    for (const ClientMetric& metric : family.metric) {
-      size += family.name.size() + kPerSample;
-      for (const ClientMetric::Label& label : metric.label) {
-        size += label.name.size() + label.value.size() + kPerLabel;
-      }
-    }
-  }
-  return size;
-}
-
-/// Families under construction, one slot per row of kFamilies; serializes the non-empty ones of
-/// one Part in table (name) order. Not thread-safe; used by one render call.
-class FamilySet {
- public:
-  FamilySet() {
-    for (size_t i = 0; i < kFamilyCount; ++i) {
-      families_[i].name = kFamilies[i].name;
-      families_[i].help = kFamilies[i].help;
-      families_[i].type = kFamilies[i].type;
-    }
-  }
-
-  void Reserve(size_t family, size_t n) { families_[family].metric.reserve(n); }
-
-  /// Series added so far, over all families.
-  size_t SeriesCount() const {
-    size_t n = 0;
-    for (const prometheus::MetricFamily& family : families_) n += family.metric.size();
-    return n;
-  }
-
-  void Add(size_t family, Labels labels, double value) {
-    ClientMetric& m = families_[family].metric.emplace_back();
-    m.label = std::move(labels);
-    if (kFamilies[family].type == prometheus::MetricType::Counter) {
-      m.counter.value = value;
-    } else {
-      m.gauge.value = value;
-    }
-  }
-
-  void Add(size_t family, const Labels& base, std::initializer_list<ExtraLabel> extra,
-           double value) {
-    Add(family, MergeLabels(base, extra), value);
-  }
-
-  /// Moves the families of `part` out and serializes them; `series` receives the sample count.
-  std::string Serialize(Part part, size_t* series) {
-    std::vector<prometheus::MetricFamily> out;
-    size_t samples = 0;
-    for (size_t i = 0; i < kFamilyCount; ++i) {
-      if (kFamilies[i].part != part || families_[i].metric.empty()) continue;
-      samples += families_[i].metric.size();
-      out.push_back(std::move(families_[i]));
-    }
-    if (series != nullptr) *series = samples;
-    std::string text;
-    text.reserve(TextSizeHint(out));
-    AppendText(text, out);
-    return text;
-  }
-
- private:
-  std::array<prometheus::MetricFamily, kFamilyCount> families_;
-};
 
 /// The values of the one-hot `state` label, as librdkafka names the broker's group states.
 constexpr std::array<std::string_view, 6> kGroupStates = {
@@ -233,6 +143,37 @@ void AddGroup(const state::ConsumerGroup& g, const Labels& base, FamilySet& set)
   }
 }
 
+/// The exporter's own client's view of broker `b` (from its librdkafka statistics).
+void AddClientBroker(const state::BrokerClientStats& b, const Labels& base, FamilySet& set) {
+  const std::string id = std::to_string(b.broker_id);
+  const Labels labels = MergeLabels(base, {{"address", b.address}, {"broker_id", id}});
+  auto count = [](uint64_t n) { return static_cast<double>(n); };
+  set.Add(Snap("kafka_perf_exporter_broker_connection_up"), labels, b.state == "UP" ? 1 : 0);
+  set.Add(Snap("kafka_perf_exporter_broker_connects_total"), labels, count(b.connects));
+  set.Add(Snap("kafka_perf_exporter_broker_disconnects_total"), labels, count(b.disconnects));
+  set.Add(Snap("kafka_perf_exporter_broker_rtt_seconds"), labels, {{"stat", "avg"}},
+          b.rtt_avg_seconds);
+  set.Add(Snap("kafka_perf_exporter_broker_rtt_seconds"), labels, {{"stat", "p99"}},
+          b.rtt_p99_seconds);
+  set.Add(Snap("kafka_perf_exporter_broker_throttle_seconds"), labels, {{"stat", "avg"}},
+          b.throttle_avg_seconds);
+  set.Add(Snap("kafka_perf_exporter_broker_throttle_seconds"), labels, {{"stat", "max"}},
+          b.throttle_max_seconds);
+  set.Add(Snap("kafka_perf_exporter_broker_outbuf_requests"), labels, b.outbuf_requests);
+  set.Add(Snap("kafka_perf_exporter_broker_waitresp_requests"), labels, b.waitresp_requests);
+  set.Add(Snap("kafka_perf_exporter_broker_requests_sent_total"), labels, count(b.requests));
+  set.Add(Snap("kafka_perf_exporter_broker_request_errors_total"), labels,
+          count(b.request_errors));
+  set.Add(Snap("kafka_perf_exporter_broker_request_timeouts_total"), labels,
+          count(b.request_timeouts));
+  set.Add(Snap("kafka_perf_exporter_broker_responses_received_total"), labels, count(b.responses));
+  set.Add(Snap("kafka_perf_exporter_broker_response_errors_total"), labels,
+          count(b.response_errors));
+  set.Add(Snap("kafka_perf_exporter_broker_bytes_sent_total"), labels, count(b.sent_bytes));
+  set.Add(Snap("kafka_perf_exporter_broker_bytes_received_total"), labels,
+          count(b.received_bytes));
+}
+
 /// The families of cluster `s` other than the per-partition ones (AddPartitions).
 void AddCluster(const state::ClusterSnapshot& s, FamilySet& set) {
   const Labels base = BaseLabels(s);
@@ -311,6 +252,8 @@ void AddCluster(const state::ClusterSnapshot& s, FamilySet& set) {
               value);
     }
   }
+
+  for (const state::BrokerClientStats& b : s.client_brokers) AddClientBroker(b, base, set);
 
   AddGroupDiscovery(s.group_discovery, base, s.groups.size(), set);
   for (const state::ConsumerGroup& g : s.groups) AddGroup(g, base, set);

@@ -12,9 +12,10 @@
 namespace kpe::metrics {
 
 /// Which renderer emits a family: once per snapshot change (RenderExposition), on every scrape
-/// (RenderVolatile), or on every scrape from the end-to-end probe's snapshot (RenderProbe). A name
-/// belongs to exactly one part, so the texts never repeat a family.
-enum class Part { kSnapshot, kVolatile, kProbe };
+/// (RenderVolatile), from the application clients' statistics (RenderClients), or from the
+/// end-to-end probe's snapshot (RenderProbe). A name belongs to exactly one part, so the texts never
+/// repeat a family.
+enum class Part { kSnapshot, kVolatile, kClients, kProbe };
 
 struct FamilySpec {
   std::string_view name;
@@ -33,6 +34,96 @@ inline constexpr std::array kFamilies = {
                "Information about the Kafka Broker."},
     FamilySpec{"kafka_brokers", MetricType::Gauge, Part::kSnapshot,
                "Number of Brokers in the Kafka Cluster."},
+    FamilySpec{"kafka_client_broker_bytes_received_total", MetricType::Counter, Part::kClients,
+               "Bytes the client received from the broker (rxbytes), as reported in its latest "
+               "statistics."},
+    FamilySpec{"kafka_client_broker_bytes_sent_total", MetricType::Counter, Part::kClients,
+               "Bytes the client sent to the broker (txbytes)."},
+    FamilySpec{"kafka_client_broker_connection_up", MetricType::Gauge, Part::kClients,
+               "1 when the client's connection to the broker is up (state UP), 0 otherwise."},
+    FamilySpec{"kafka_client_broker_connects_total", MetricType::Counter, Part::kClients,
+               "Connection attempts of the client to the broker, successful or not (connects)."},
+    FamilySpec{"kafka_client_broker_disconnects_total", MetricType::Counter, Part::kClients,
+               "Disconnects of the client from the broker (disconnects)."},
+    FamilySpec{"kafka_client_broker_internal_latency_seconds", MetricType::Gauge, Part::kClients,
+               "Producer queue latency (int_latency) over the client's latest statistics "
+               "interval: avg, p99 or max (stat); absent when the interval sampled nothing."},
+    FamilySpec{"kafka_client_broker_outbuf_latency_seconds", MetricType::Gauge, Part::kClients,
+               "Time requests waited to be written to the socket (outbuf_latency) over the "
+               "client's latest statistics interval: avg, p99 or max (stat); absent when the "
+               "interval sampled nothing."},
+    FamilySpec{"kafka_client_broker_outbuf_requests", MetricType::Gauge, Part::kClients,
+               "Requests of the client waiting to be sent to the broker (outbuf_cnt)."},
+    FamilySpec{"kafka_client_broker_request_errors_total", MetricType::Counter, Part::kClients,
+               "Transmission errors of the client towards the broker (txerrs)."},
+    FamilySpec{"kafka_client_broker_request_retries_total", MetricType::Counter, Part::kClients,
+               "Request retries of the client towards the broker (txretries)."},
+    FamilySpec{"kafka_client_broker_request_timeouts_total", MetricType::Counter, Part::kClients,
+               "Requests of the client to the broker that timed out (req_timeouts)."},
+    FamilySpec{"kafka_client_broker_requests_sent_total", MetricType::Counter, Part::kClients,
+               "Requests the client sent to the broker (tx)."},
+    FamilySpec{"kafka_client_broker_response_errors_total", MetricType::Counter, Part::kClients,
+               "Receive errors of the client from the broker (rxerrs)."},
+    FamilySpec{"kafka_client_broker_responses_received_total", MetricType::Counter, Part::kClients,
+               "Responses the client received from the broker (rx)."},
+    FamilySpec{"kafka_client_broker_rtt_seconds", MetricType::Gauge, Part::kClients,
+               "Round-trip time of the client's requests to the broker (rtt) over its latest "
+               "statistics interval: avg, p99 or max (stat); absent when the interval sampled "
+               "nothing."},
+    FamilySpec{"kafka_client_broker_throttle_seconds", MetricType::Gauge, Part::kClients,
+               "Throttle time the broker imposed on the client (throttle) over its latest "
+               "statistics interval: avg, p99 or max (stat); absent when the interval sampled "
+               "nothing."},
+    FamilySpec{"kafka_client_broker_waitresp_requests", MetricType::Gauge, Part::kClients,
+               "Requests of the client in flight to the broker, awaiting a response "
+               "(waitresp_cnt)."},
+    FamilySpec{"kafka_client_consumer_lag", MetricType::Gauge, Part::kClients,
+               "Consumer lag of the partition as the consumer sees it (high watermark or last "
+               "stable offset minus its committed offset), in messages; absent when the client "
+               "does not know it."},
+    FamilySpec{"kafka_client_group_assigned_partitions", MetricType::Gauge, Part::kClients,
+               "Partitions currently assigned to the consumer by its group (cgrp "
+               "assignment_size)."},
+    FamilySpec{"kafka_client_group_rebalances_total", MetricType::Counter, Part::kClients,
+               "Rebalances (assign or revoke) the consumer went through (cgrp rebalance_cnt)."},
+    FamilySpec{"kafka_client_last_report_age_seconds", MetricType::Gauge, Part::kClients,
+               "Seconds since the client's latest statistics report was received."},
+    FamilySpec{"kafka_client_message_bytes_received_total", MetricType::Counter, Part::kClients,
+               "Message bytes the client consumed, framing included (rxmsg_bytes)."},
+    FamilySpec{"kafka_client_message_bytes_sent_total", MetricType::Counter, Part::kClients,
+               "Message bytes the client produced, framing included (txmsg_bytes)."},
+    FamilySpec{"kafka_client_messages_received_total", MetricType::Counter, Part::kClients,
+               "Messages the client consumed (rxmsgs)."},
+    FamilySpec{"kafka_client_messages_sent_total", MetricType::Counter, Part::kClients,
+               "Messages the client produced (txmsgs)."},
+    FamilySpec{"kafka_client_queued_message_bytes", MetricType::Gauge, Part::kClients,
+               "Bytes of the messages in the producer's queues (msg_size)."},
+    FamilySpec{"kafka_client_queued_messages", MetricType::Gauge, Part::kClients,
+               "Messages in the producer's queues (msg_cnt)."},
+    FamilySpec{"kafka_client_topic_batch_messages", MetricType::Gauge, Part::kClients,
+               "Messages per message set the client produced or fetched on the topic (batchcnt) "
+               "over its latest statistics interval: avg, p99 or max (stat); absent when the "
+               "interval sampled nothing."},
+    FamilySpec{"kafka_client_topic_batch_size_bytes", MetricType::Gauge, Part::kClients,
+               "Size of the message sets the client produced (after compression) or fetched on "
+               "the topic (batchsize) over its latest statistics interval: avg, p99 or max "
+               "(stat); absent when the interval sampled nothing."},
+    FamilySpec{"kafka_client_topic_compression_ratio", MetricType::Gauge, Part::kClients,
+               "Producers only, an estimate: key and value bytes per message produced to the "
+               "topic since the client started, divided by the message set bytes per message of "
+               "its latest statistics interval (record framing included, so uncompressed small "
+               "records give slightly below 1); absent when either is unknown."},
+    FamilySpec{"kafka_client_topic_message_bytes_received_total", MetricType::Counter, Part::kClients,
+               "Key and value bytes the client consumed from the topic, summed over its "
+               "partitions (rxbytes)."},
+    FamilySpec{"kafka_client_topic_message_bytes_sent_total", MetricType::Counter, Part::kClients,
+               "Key and value bytes the client produced to the topic before compression, summed "
+               "over its partitions (txbytes)."},
+    FamilySpec{"kafka_client_topic_messages_received_total", MetricType::Counter, Part::kClients,
+               "Messages the client consumed from the topic, summed over its partitions "
+               "(rxmsgs)."},
+    FamilySpec{"kafka_client_topic_messages_sent_total", MetricType::Counter, Part::kClients,
+               "Messages the client produced to the topic, summed over its partitions (txmsgs)."},
     FamilySpec{"kafka_cluster_consumergroups", MetricType::Gauge, Part::kSnapshot,
                "Number of exported consumer groups; absent until group discovery has run."},
     FamilySpec{"kafka_cluster_controller_id", MetricType::Gauge, Part::kSnapshot,
@@ -122,12 +213,55 @@ inline constexpr std::array kFamilies = {
     FamilySpec{"kafka_e2e_roundtrip_latency_seconds", MetricType::Histogram, Part::kProbe,
                "Time from producing a probe record to the probe's consumer receiving it, by "
                "partition and the broker it was fetched from."},
+    FamilySpec{"kafka_perf_exporter_broker_bytes_received_total", MetricType::Counter, Part::kSnapshot,
+               "Bytes the exporter's own client received from the broker."},
+    FamilySpec{"kafka_perf_exporter_broker_bytes_sent_total", MetricType::Counter, Part::kSnapshot,
+               "Bytes the exporter's own client sent to the broker."},
+    FamilySpec{"kafka_perf_exporter_broker_connection_up", MetricType::Gauge, Part::kSnapshot,
+               "1 when the exporter's own client's connection to the broker is up (librdkafka "
+               "state UP), 0 otherwise."},
+    FamilySpec{"kafka_perf_exporter_broker_connects_total", MetricType::Counter, Part::kSnapshot,
+               "Connection attempts of the exporter's own client to the broker, successful or "
+               "not."},
+    FamilySpec{"kafka_perf_exporter_broker_disconnects_total", MetricType::Counter, Part::kSnapshot,
+               "Disconnects of the exporter's own client from the broker."},
+    FamilySpec{"kafka_perf_exporter_broker_outbuf_requests", MetricType::Gauge, Part::kSnapshot,
+               "Requests of the exporter's own client waiting to be sent to the broker."},
+    FamilySpec{"kafka_perf_exporter_broker_request_errors_total", MetricType::Counter, Part::kSnapshot,
+               "Transmission errors of the exporter's own client towards the broker."},
+    FamilySpec{"kafka_perf_exporter_broker_request_timeouts_total", MetricType::Counter, Part::kSnapshot,
+               "Requests of the exporter's own client to the broker that timed out."},
+    FamilySpec{"kafka_perf_exporter_broker_requests_sent_total", MetricType::Counter, Part::kSnapshot,
+               "Requests the exporter's own client sent to the broker."},
+    FamilySpec{"kafka_perf_exporter_broker_response_errors_total", MetricType::Counter, Part::kSnapshot,
+               "Receive errors of the exporter's own client from the broker."},
+    FamilySpec{"kafka_perf_exporter_broker_responses_received_total", MetricType::Counter, Part::kSnapshot,
+               "Responses the exporter's own client received from the broker."},
+    FamilySpec{"kafka_perf_exporter_broker_rtt_seconds", MetricType::Gauge, Part::kSnapshot,
+               "Round-trip time of the exporter's own requests to the broker over its latest "
+               "statistics interval: avg or p99 (stat)."},
+    FamilySpec{"kafka_perf_exporter_broker_throttle_seconds", MetricType::Gauge, Part::kSnapshot,
+               "Throttle time the broker imposed on the exporter's own client over its latest "
+               "statistics interval: avg or max (stat)."},
+    FamilySpec{"kafka_perf_exporter_broker_waitresp_requests", MetricType::Gauge, Part::kSnapshot,
+               "Requests of the exporter's own client in flight to the broker, awaiting a "
+               "response."},
     FamilySpec{"kafka_perf_exporter_build_info", MetricType::Gauge, Part::kVolatile,
                "A metric with a constant '1' value labeled by the exporter's version and the "
                "librdkafka version it runs with."},
     FamilySpec{"kafka_perf_exporter_cache_requests_total", MetricType::Counter, Part::kSnapshot,
                "Lookups of the collector's caches (metadata, group_list, group_description) by "
                "result: hit (served from the cache) or miss (asked the cluster)."},
+    FamilySpec{"kafka_perf_exporter_client_reports_total", MetricType::Counter, Part::kClients,
+               "Client statistics reports received, by result: accepted, malformed (refused as "
+               "not a statistics document or with a bad label) or rejected (a new client over "
+               "max_clients)."},
+    FamilySpec{"kafka_perf_exporter_clients", MetricType::Gauge, Part::kClients,
+               "Client instances whose statistics are currently exported."},
+    FamilySpec{"kafka_perf_exporter_clients_expired_total", MetricType::Counter, Part::kClients,
+               "Client instances dropped because they stopped reporting for longer than the TTL."},
+    FamilySpec{"kafka_perf_exporter_clients_max", MetricType::Gauge, Part::kClients,
+               "Most client instances whose statistics are kept at once (max_clients)."},
     FamilySpec{"kafka_perf_exporter_collector_duration_seconds", MetricType::Gauge, Part::kSnapshot,
                "Duration of the collector's latest run."},
     FamilySpec{"kafka_perf_exporter_collector_last_success_timestamp_seconds", MetricType::Gauge,
@@ -213,6 +347,7 @@ inline constexpr std::array kFamilies = {
                "Number of OS threads in the process."},
     FamilySpec{"process_virtual_memory_bytes", MetricType::Gauge, Part::kVolatile,
                "Virtual memory size in bytes."},
+
 };
 
 inline constexpr size_t kFamilyCount = kFamilies.size();
