@@ -15,10 +15,12 @@
 #include "build_info.h"
 #include "collect/cluster_collector.h"
 #include "config/validate.h"
+#include "e2e/probe.h"
 #include "http/server.h"
 #include "kafka/mock_cluster.h"
 #include "kafka/version.h"
 #include "metrics/exposition.h"
+#include "metrics/probe_exposition.h"
 #include "metrics/process_stats.h"
 #include "util/gzip.h"
 
@@ -63,6 +65,7 @@ struct App::Impl {
   std::unique_ptr<http::Server> server;
   std::unique_ptr<collect::CpuGovernor> governor;
   std::vector<std::unique_ptr<collect::ClusterCollector>> collectors;
+  std::vector<std::unique_ptr<e2e::Probe>> probes;  // one per cluster with e2e.enabled, same order
 
   // What scrapes are served from. Replaced whole on every publish; readers copy the pointers.
   std::mutex mutex;
@@ -108,17 +111,21 @@ struct App::Impl {
 
   http::Response ServeMetrics(const http::Request& request) {
     auto [list, exposition] = Current();
-    const std::string tail =
+    std::string tail =
         metrics::RenderVolatile(list, state::WallClock::now(), metrics::ReadProcessStats(), build,
                                 {governor->budget_cores(), governor->usage_cores(), governor->stretch()});
+    for (size_t i = 0; i < probes.size(); ++i) {
+      const auto& cluster = config->clusters[i].config;
+      tail += metrics::RenderProbe(*probes[i]->Snapshot(), cluster.name, cluster.labels);
+    }
     http::Response response;
     response.content_type = kExpositionContentType;
     response.headers.emplace_back("Vary", "Accept-Encoding");
     if (request.AcceptsGzip()) {
-      // Two gzip members back to back: a valid gzip stream (RFC 1952 §2.2), the big one made once.
+      // One gzip member: the text's deflate, made once per snapshot, closed with this scrape's tail.
       response.headers.emplace_back("Content-Encoding", "gzip");
-      response.shared_body = std::shared_ptr<const std::string>(exposition, &exposition->gzip);
-      response.body = util::GzipCompress(tail);
+      response.shared_body = std::shared_ptr<const std::string>(exposition, &exposition->gzip.bytes);
+      response.body = util::GzipClose(exposition->gzip, tail);
     } else {
       response.shared_body = std::shared_ptr<const std::string>(exposition, &exposition->text);
       response.body = tail;
@@ -172,6 +179,10 @@ int App::Run() {
     s.demo = std::make_unique<kafka::DemoCluster>();
     // The demo cluster's address is known only now: validate the config again with it.
     config::Config with_demo = s.config->config;
+    // The demo shows the end-to-end probe too, unless the config says otherwise; the mock cannot
+    // create topics on request, so the canary topic is made here.
+    if (with_demo.origins.count("e2e.enabled") == 0) with_demo.e2e.enabled = true;
+    if (with_demo.e2e.enabled) s.demo->mock().CreateTopic(with_demo.e2e.topic, 3, 3);
     for (auto& cluster : with_demo.clusters) {
       cluster.servers.clear();
       std::stringstream bootstraps(s.demo->Bootstraps());  // "HOST:PORT,HOST:PORT,..."
@@ -204,6 +215,26 @@ int App::Run() {
         [&s, i](collect::SnapshotPtr snapshot) { s.Publish(i, std::move(snapshot)); }, s.governor.get()));
   }
 
+  if (cfg.e2e.enabled) {
+    for (const auto& cluster : s.config->clusters) {
+      e2e::ProbeOptions probe;
+      probe.client.servers = cluster.config.servers;
+      probe.client.client_id = cluster.config.client_id + "-probe";
+      probe.client.properties = cluster.config.properties;
+      probe.client.timeout = cfg.e2e.timeout;
+      probe.topic = cfg.e2e.topic;
+      probe.acks = cfg.e2e.acks;
+      probe.create_topic = cfg.e2e.create_topic;
+      probe.replication_factor = cfg.e2e.replication_factor;
+      probe.interval = cfg.e2e.interval;
+      probe.sla = cfg.e2e.sla;
+      probe.group_id = cfg.e2e.group_id;
+      probe.commit_every = cfg.e2e.commit_every;
+      probe.metadata_interval = cfg.e2e.metadata_interval;
+      s.probes.push_back(std::make_unique<e2e::Probe>(std::move(probe)));
+    }
+  }
+
   http::ServerOptions options;
   options.host = s.config->listen_host;
   options.port = s.config->listen_port;
@@ -227,6 +258,7 @@ int App::Run() {
 
   for (auto& collector : s.collectors) collector->Stop();
   s.collectors.clear();
+  s.probes.clear();
   s.demo.reset();
   spdlog::info("stopped");
   return 0;

@@ -52,6 +52,13 @@ ClusterCollector::ClusterCollector(const config::ValidatedCluster& cluster, Coll
   for (const char* cache : {"metadata", "group_list", "group_description"}) {
     cache_stats_[cache].cache = cache;
   }
+  if (topic_configs_.enabled) {
+    kafka::TopicConfigClientOptions options;
+    options.client = MakeClientOptions(cluster_, collection_);
+    options.keys = topic_configs_.keys;
+    configs_client_ = std::make_unique<kafka::TopicConfigClient>(std::move(options));
+    cache_stats_["topic_config"].cache = "topic_config";
+  }
   if (lag.precise) {
     kafka::RecordTimestampReader::Options options;
     options.client = MakeClientOptions(cluster_, collection_);
@@ -59,6 +66,56 @@ ClusterCollector::ClusterCollector(const config::ValidatedCluster& cluster, Coll
     timestamps_ = std::make_unique<kafka::RecordTimestampReader>(std::move(options));
     cache_stats_["record_timestamp"].cache = "record_timestamp";
   }
+}
+
+// Topic configurations change rarely: each topic's are read again after topic_configs.ttl. A cluster
+// that cannot answer DescribeConfigs (librdkafka's mock) is not asked again; refused topics keep what
+// was known and are asked again after the TTL.
+void ClusterCollector::CollectTopicConfigs(state::ClusterSnapshot& snapshot) {
+  if (configs_client_ == nullptr) return;
+  const auto now = snapshot.collected_at;
+  auto& stats = cache_stats_["topic_config"];
+  std::vector<std::string> ask;
+  for (const auto& topic : snapshot.topics) {
+    const auto cached = topic_configs_cache_.find(topic.name);
+    if (cached != topic_configs_cache_.end() && now - cached->second.at < topic_configs_.ttl) {
+      ++stats.hits;
+    } else if (configs_refusal_.empty()) {
+      ++stats.misses;
+      ask.push_back(topic.name);
+    }
+  }
+  if (!ask.empty()) {
+    std::map<std::string, int> errors;
+    for (auto& answer : configs_client_->DescribeTopicConfigs(ask)) {
+      if (answer.kind == kafka::ErrorKind::kUnsupported) {
+        configs_refusal_ = answer.error;
+        spdlog::warn("cluster {}: topic configurations cannot be read ({}); not asking again",
+                     cluster_.name, answer.error);
+        break;
+      }
+      if (!answer.error.empty()) {
+        ++errors[answer.error];
+        // Keep what was known; ask again after the TTL rather than every tick.
+        auto& entry = topic_configs_cache_[answer.topic];
+        entry.at = now;
+        continue;
+      }
+      topic_configs_cache_[answer.topic] = {std::move(answer.configs), now};
+    }
+    for (const auto& [error, count] : errors) {
+      spdlog::warn("cluster {}: topic configurations of {} topics not read: {}", cluster_.name, count, error);
+    }
+  }
+  std::set<std::string> live;
+  for (auto& topic : snapshot.topics) {
+    live.insert(topic.name);
+    if (const auto cached = topic_configs_cache_.find(topic.name); cached != topic_configs_cache_.end()) {
+      topic.configs = cached->second.configs;
+      topic.configs_at = cached->second.at;
+    }
+  }
+  std::erase_if(topic_configs_cache_, [&live](const auto& e) { return live.count(e.first) == 0; });
 }
 
 // Lag in seconds = now − the timestamp of the record at the committed offset (the next record the group
@@ -225,6 +282,7 @@ SnapshotPtr ClusterCollector::Cycle() {
   for (auto& topic : built.topics) topic.exported = Owns(shard_, topic.name);
   size_t groups_sampled = 0;
   if (built.up) {
+    CollectTopicConfigs(built);
     tracker_.ObserveTopics(built.topics, built.collected_at);
     ScheduleTopics(built, due);
     if (slow_groups_) publish_(std::make_shared<const state::ClusterSnapshot>(built));

@@ -17,6 +17,7 @@
 #include "collect/group_tracker.h"
 #include "config/config.h"
 #include "kafka/cluster_client.h"
+#include "kafka/config_client.h"
 #include "kafka/group_client.h"
 #include "kafka/record_timestamps.h"
 #include "state/snapshot.h"
@@ -88,6 +89,7 @@ class ClusterCollector {
   std::vector<kafka::GroupDescription> Descriptions(const std::vector<std::string>& ids,
                                                     const std::map<std::string, std::string>& states);
   void PreciseLagSeconds(std::vector<state::ConsumerGroup>& groups);
+  void CollectTopicConfigs(state::ClusterSnapshot& snapshot);
   void FillEfficiency(state::ClusterSnapshot& snapshot, size_t topics_sampled, size_t groups_sampled);
   void LogTransitions(const state::ClusterSnapshot& snapshot);
 
@@ -101,6 +103,13 @@ class ClusterCollector {
   std::unique_ptr<kafka::ClusterClient> client_;
   std::unique_ptr<kafka::GroupClient> groups_client_;
   std::unique_ptr<kafka::RecordTimestampReader> timestamps_;  // only with lag.precise
+  std::unique_ptr<kafka::TopicConfigClient> configs_client_;  // only with topic_configs.enabled
+  struct CachedConfigs {
+    std::map<std::string, std::string> configs;
+    state::WallClock::time_point at;
+  };
+  std::map<std::string, CachedConfigs> topic_configs_cache_;
+  std::string configs_refusal_;  // why DescribeConfigs is refused, logged once
   CpuGovernor* governor_;
   GroupTracker tracker_;
   AdaptiveSchedule topic_schedule_;

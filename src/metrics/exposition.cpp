@@ -689,7 +689,7 @@ std::shared_ptr<const Exposition> RenderExposition(const SnapshotList& snapshots
 
   exposition->series_unfolded = unfolded;
   exposition->text = set.Serialize(Part::kSnapshot, &exposition->series);
-  exposition->gzip = util::GzipCompress(exposition->text, kGzipLevel);
+  exposition->gzip = util::GzipOpen(exposition->text, kGzipLevel);
   return exposition;
 }
 

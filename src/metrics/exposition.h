@@ -13,6 +13,7 @@
 
 #include "metrics/process_stats.h"
 #include "state/snapshot.h"
+#include "util/gzip.h"
 
 namespace kpe::metrics {
 
@@ -59,7 +60,9 @@ struct GovernorStats {
 /// Rendered text of everything derived from snapshots, and its gzip member. Immutable once made.
 struct Exposition {
   std::string text;
-  std::string gzip;
+  /// The text as an open gzip member: a scrape closes it with the gzip'd per-scrape tail
+  /// (util::GzipClose), so the answer is one gzip member without compressing the text again.
+  util::OpenGzip gzip;
   size_t series = 0;           // number of sample lines in `text`
   size_t series_unfolded = 0;  // what `series` would be without RenderOptions (no self-metrics)
   size_t folded_topics = 0;    // topics (over all clusters) with at least one family folded

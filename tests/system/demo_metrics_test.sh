@@ -41,7 +41,9 @@ grep -qE '^kafka_perf_exporter_group_discovery\{[^}]*mode="static"[^}]*\} 1$' "$
 grep -qE '^kafka_perf_exporter_group_list_refused\{[^}]*reason="unsupported"[^}]*\} 1$' "$body" || fail "the mock's ListGroups refusal should be exported"
 promtool_check "$body" || fail "promtool check metrics rejected the exposition with groups"
 
-# gzip: the body is two gzip members; Python's gzip (like Go's, which Prometheus uses) reads them all.
+# gzip: one gzip member (the text's deflate made once, closed with the scrape's tail): curl reads it.
+curl -sf --compressed "$KPE_URL/metrics" -o "$KPE_TMP/curl_decoded.txt" || fail "curl --compressed cannot read /metrics"
+grep -q '^process_open_fds' "$KPE_TMP/curl_decoded.txt" || fail "curl --compressed lost the per-scrape tail"
 curl -sf -H 'Accept-Encoding: gzip' "$KPE_URL/metrics" -o "$KPE_TMP/metrics.gz" || fail "gzip GET"
 python3 -c 'import gzip,sys; sys.stdout.write(gzip.decompress(open(sys.argv[1],"rb").read()).decode())' \
   "$KPE_TMP/metrics.gz" >"$KPE_TMP/unzipped.txt" || fail "gzip body does not decompress"

@@ -198,7 +198,8 @@ TEST(ExpositionTest, series_counts_the_sample_lines) {
 TEST(ExpositionTest, gzip_member_decompresses_to_the_text) {
   const auto exposition = RenderExposition(One(BasicSnapshot()));
 
-  EXPECT_EQ(util::GzipDecompress(exposition->gzip), exposition->text);
+  EXPECT_EQ(util::GzipDecompress(exposition->gzip.bytes + util::GzipClose(exposition->gzip, "")),
+            exposition->text);
 }
 
 TEST(ExpositionTest, no_snapshots_render_an_empty_exposition) {
@@ -206,7 +207,7 @@ TEST(ExpositionTest, no_snapshots_render_an_empty_exposition) {
 
   EXPECT_EQ(exposition->text, "");
   EXPECT_EQ(exposition->series, 0u);
-  EXPECT_EQ(util::GzipDecompress(exposition->gzip), "");
+  EXPECT_EQ(util::GzipDecompress(exposition->gzip.bytes + util::GzipClose(exposition->gzip, "")), "");
 }
 
 TEST(ExpositionTest, cluster_down_reports_up_zero_and_unknown_cluster_info) {
