@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "kafka/admin_requests.h"
 #include "kafka/rdkafka_ptr.h"
 
 namespace kpe::kafka {
@@ -20,6 +21,9 @@ using Clock = std::chrono::steady_clock;
 
 // Distinct client errors remembered so that each is logged once; beyond it the memory is cleared.
 constexpr size_t kMaxRememberedErrors = 256;
+
+// The longest destruction waits for late answers of requests that outlived a call's deadline.
+constexpr std::chrono::milliseconds kCloseWait(1000);
 
 int RemainingMs(Clock::time_point deadline) {
   auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
@@ -51,11 +55,6 @@ std::string Describe(rd_kafka_resp_err_t err, const char* message) {
   return text + " (" + rd_kafka_err2name(err) + ")";
 }
 
-void* OpaqueOf(size_t index) { return reinterpret_cast<void*>(static_cast<uintptr_t>(index)); }
-size_t IndexOf(rd_kafka_event_t* event) {
-  return static_cast<size_t>(reinterpret_cast<uintptr_t>(rd_kafka_event_opaque(event)));
-}
-
 // The resources of one request: librdkafka copies them, so they are destroyed once the request is sent.
 class ConfigResources {
  public:
@@ -83,7 +82,8 @@ struct TopicConfigClient::Impl {
   std::mutex errors_mutex;
   std::set<std::string> logged_errors;  // guarded by errors_mutex
 
-  rd::HandlePtr rk;  // last: destroyed first, before the state its callbacks use
+  rd::HandlePtr rk;  // destroyed before the state its callbacks use
+  std::unique_ptr<rd::AdminRequests> requests;  // last: its queue is destroyed before the handle
 
   // error_cb, on librdkafka's threads.
   void OnError(int err, const char* reason) {
@@ -155,9 +155,16 @@ TopicConfigClient::TopicConfigClient(TopicConfigClientOptions options) : impl_(s
   if (!rk) throw std::invalid_argument(std::string("kafka config client: ") + error);
   conf.release();  // owned by rk from here on
   impl_->rk = std::move(rk);
+  impl_->requests = std::make_unique<rd::AdminRequests>(impl_->rk.get(), impl_->options.max_in_flight);
 }
 
-TopicConfigClient::~TopicConfigClient() = default;
+TopicConfigClient::~TopicConfigClient() {
+  // Late answers are read first so that as few requests as possible are outstanding when the handle is
+  // destroyed; bounded, since destruction never waits for a broker.
+  const auto wait = std::min<std::chrono::milliseconds>(impl_->options.client.timeout, kCloseWait);
+  impl_->requests->Drain(Clock::now() + wait);
+  impl_->requests.reset();
+}
 
 std::vector<TopicConfigs> TopicConfigClient::DescribeTopicConfigs(const std::vector<std::string>& topics) {
   Impl& impl = *impl_;
@@ -245,44 +252,22 @@ std::vector<TopicConfigs> TopicConfigClient::DescribeTopicConfigs(const std::vec
     }
   };
 
-  // Sends the batches with at most max_in_flight outstanding on one queue; each request's timeout is what
-  // is left of the deadline, so librdkafka gives up on it by then too (and destruction never waits).
-  rd::QueuePtr queue(rd_kafka_queue_new(impl.rk.get()));
-  std::vector<bool> batch_answered(batches.size(), false);
-  const size_t limit = std::max<size_t>(1, impl.options.max_in_flight);
-  size_t next = 0;
-  size_t in_flight = 0;
-  while (next < batches.size() || in_flight > 0) {
-    while (next < batches.size() && in_flight < limit) {
-      const int left_ms = RemainingMs(deadline);
-      if (left_ms <= 0) break;
-      rd::AdminOptionsPtr admin(rd_kafka_AdminOptions_new(impl.rk.get(), RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS));
-      char error[256] = "";
-      rd_kafka_AdminOptions_set_request_timeout(admin.get(), left_ms, error, sizeof error);
-      rd_kafka_AdminOptions_set_opaque(admin.get(), OpaqueOf(next));
-      ConfigResources resources;
-      for (const auto& topic : batches[next]) {
-        rd_kafka_ConfigResource_t* resource = resources.Add(RD_KAFKA_RESOURCE_TOPIC, topic);
-        // For DescribeConfigs the names are the request's config_names filter; values are not sent.
-        for (const auto& key : impl.options.keys) {
-          rd_kafka_ConfigResource_set_config(resource, key.c_str(), nullptr);
+  // At most max_in_flight outstanding (late ones of earlier calls included); librdkafka never times
+  // them out before our deadline (see admin_requests.h).
+  impl.requests->Run(
+      batches.size(), RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS, deadline,
+      [&](size_t b, const rd_kafka_AdminOptions_t* admin, rd_kafka_queue_t* queue) {
+        ConfigResources resources;
+        for (const auto& topic : batches[b]) {
+          rd_kafka_ConfigResource_t* resource = resources.Add(RD_KAFKA_RESOURCE_TOPIC, topic);
+          // For DescribeConfigs the names are the request's config_names filter; values are not sent.
+          for (const auto& key : impl.options.keys) {
+            rd_kafka_ConfigResource_set_config(resource, key.c_str(), nullptr);
+          }
         }
-      }
-      rd_kafka_DescribeConfigs(impl.rk.get(), resources.data(), resources.size(), admin.get(), queue.get());
-      ++next;
-      ++in_flight;
-    }
-    if (in_flight == 0) break;  // the deadline passed before the rest could be sent
-    const int left_ms = RemainingMs(deadline);
-    if (left_ms <= 0) break;
-    rd::EventPtr event(rd_kafka_queue_poll(queue.get(), left_ms));
-    if (!event) continue;
-    const size_t index = IndexOf(event.get());
-    if (index >= batches.size() || batch_answered[index]) continue;
-    batch_answered[index] = true;
-    --in_flight;
-    on_result(index, event.get());
-  }
+        rd_kafka_DescribeConfigs(impl.rk.get(), resources.data(), resources.size(), admin, queue);
+      },
+      on_result);
 
   for (size_t i = 0; i < out.size(); ++i) {
     if (answered[i]) continue;

@@ -29,11 +29,14 @@ struct TopicConfigClientOptions {
   /// returns. The names are also sent in the request, so the broker can answer less.
   std::vector<std::string> keys;
   size_t batch = 100;         // topics per DescribeConfigs request (one request carries many resources)
-  size_t max_in_flight = 4;   // DescribeConfigs requests outstanding at once
+  size_t max_in_flight = 4;   // DescribeConfigs requests outstanding at once (late ones included)
 };
 
 /// Owns one librdkafka handle for DescribeConfigs. Thread-compatible: calls must not overlap. Every call
-/// returns within about options.client.timeout; destruction never waits for a broker.
+/// returns within about options.client.timeout. librdkafka never times out a request of this client
+/// before an hour (see GroupClient): one unanswered at a call's deadline stays outstanding, counts in
+/// max_in_flight, and its late answer is dropped; destruction waits at most 1 s (or the timeout, if
+/// shorter) for such answers.
 class TopicConfigClient {
  public:
   /// Throws std::invalid_argument naming the property when librdkafka rejects a configuration value, or

@@ -10,8 +10,10 @@
 #include <set>
 #include <stdexcept>
 #include <tuple>
+#include <unordered_map>
 #include <utility>
 
+#include "kafka/admin_requests.h"
 #include "kafka/handle.h"
 #include "kafka/rdkafka_ptr.h"
 
@@ -19,11 +21,6 @@ namespace kpe::kafka {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-int RemainingMs(Clock::time_point deadline) {
-  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-  return static_cast<int>(std::max<int64_t>(0, left));
-}
 
 ErrorKind KindOf(rd_kafka_resp_err_t err) {
   switch (err) {
@@ -51,11 +48,6 @@ std::string Describe(rd_kafka_resp_err_t err, const char* message) {
   return text + " (" + rd_kafka_err2name(err) + ")";
 }
 
-void* OpaqueOf(size_t index) { return reinterpret_cast<void*>(static_cast<uintptr_t>(index)); }
-size_t IndexOf(rd_kafka_event_t* event) {
-  return static_cast<size_t>(reinterpret_cast<uintptr_t>(rd_kafka_event_opaque(event)));
-}
-
 bool operator<(const PartitionRef& a, const PartitionRef& b) {
   return std::tie(a.topic, a.partition) < std::tie(b.topic, b.partition);
 }
@@ -81,64 +73,30 @@ enum class GroupApis { kUnknown, kSupported, kUnsupported };
 struct GroupClient::Impl {
   GroupClientOptions options;
   rd::Handle rk;
+  std::unique_ptr<rd::AdminRequests> requests;  // after rk: its queue is destroyed before the handle
   GroupApis group_apis = GroupApis::kUnknown;
   AllPartitions all_partitions = AllPartitions::kUnknown;
+  // Per group: calls with an explicit hinted list since its last full explicit list. Rebuilt on each
+  // FetchCommittedOffsets from the groups of that call, so it never outgrows them.
+  std::unordered_map<std::string, size_t> hinted_calls;
 
   Clock::time_point Deadline() const { return Clock::now() + options.client.timeout; }
 
-  // Sends `count` Admin requests (start(i, admin_options, queue) sends request i), keeping at most
-  // max_in_flight outstanding on one queue, and hands each answer to on_result(i, event). Each request's
-  // timeout is what is left of `deadline`, so librdkafka gives up on it by then too. Returns which
-  // requests were answered; stops waiting at the deadline.
-  std::vector<bool> RunBounded(
-      size_t count, rd_kafka_admin_op_t op, Clock::time_point deadline,
-      const std::function<void(size_t, const rd_kafka_AdminOptions_t*, rd_kafka_queue_t*)>& start,
-      const std::function<void(size_t, rd_kafka_event_t*)>& on_result);
+  // See rd::AdminRequests::Run.
+  std::vector<bool> RunBounded(size_t count, rd_kafka_admin_op_t op, Clock::time_point deadline,
+                               const rd::AdminRequests::Start& start,
+                               const rd::AdminRequests::OnResult& on_result) {
+    return requests->Run(count, op, deadline, start, on_result);
+  }
 
   ListGroupsResult ListGroupsUntil(Clock::time_point deadline);
   void FetchOffsets(
       const std::vector<size_t>& which, const std::vector<std::string>& group_ids,
-      const rd_kafka_topic_partition_list_t* explicit_list, Clock::time_point deadline,
+      const std::function<const rd_kafka_topic_partition_list_t*(size_t)>& list_of,
+      Clock::time_point deadline,
       const std::function<void(size_t, const rd_kafka_group_result_t*, rd_kafka_event_t*)>& done,
       std::vector<bool>& answered);
 };
-
-std::vector<bool> GroupClient::Impl::RunBounded(
-    size_t count, rd_kafka_admin_op_t op, Clock::time_point deadline,
-    const std::function<void(size_t, const rd_kafka_AdminOptions_t*, rd_kafka_queue_t*)>& start,
-    const std::function<void(size_t, rd_kafka_event_t*)>& on_result) {
-  std::vector<bool> answered(count, false);
-  rd::QueuePtr queue(rd_kafka_queue_new(rk.get()));
-  const size_t limit = std::max<size_t>(1, options.max_in_flight);
-  size_t next = 0;
-  size_t in_flight = 0;
-  while (next < count || in_flight > 0) {
-    while (next < count && in_flight < limit) {
-      const int left_ms = RemainingMs(deadline);
-      if (left_ms <= 0) break;
-      rd::AdminOptionsPtr admin(rd_kafka_AdminOptions_new(rk.get(), op));
-      char error[256] = "";
-      rd_kafka_AdminOptions_set_request_timeout(admin.get(), left_ms, error, sizeof error);
-      rd_kafka_AdminOptions_set_opaque(admin.get(), OpaqueOf(next));
-      start(next, admin.get(), queue.get());
-      ++next;
-      ++in_flight;
-    }
-    if (in_flight == 0) break;  // deadline passed before the rest could be sent
-    const int left_ms = RemainingMs(deadline);
-    if (left_ms <= 0) break;
-    rd::EventPtr event(rd_kafka_queue_poll(queue.get(), left_ms));
-    if (!event) continue;
-    const size_t index = IndexOf(event.get());
-    if (index >= count || answered[index]) continue;
-    answered[index] = true;
-    --in_flight;
-    on_result(index, event.get());
-  }
-  // Requests still outstanding time out inside librdkafka by the deadline (their request timeout); their
-  // results then go to the destroyed queue, which discards them.
-  return answered;
-}
 
 GroupClient::GroupClient(GroupClientOptions options) : impl_(std::make_unique<Impl>()) {
   impl_->options = std::move(options);
@@ -149,9 +107,19 @@ GroupClient::GroupClient(GroupClientOptions options) : impl_(std::make_unique<Im
                             {.what = "kafka group client",
                              .defaults = {{"topic.metadata.refresh.interval.ms", "60000"}},
                              .statistics = true});
+  impl_->requests = std::make_unique<rd::AdminRequests>(impl_->rk.get(), impl_->options.max_in_flight);
 }
 
-GroupClient::~GroupClient() = default;
+GroupClient::~GroupClient() {
+  // Late answers are read first, so that as few requests as possible are outstanding when the handle
+  // is destroyed (it fails those that are, which librdkafka handles; only its timeouts are broken).
+  const size_t outstanding = impl_->requests->Outstanding();
+  if (outstanding > 0 && !impl_->requests->Drain(Clock::now() + impl_->options.close_wait)) {
+    spdlog::debug("kafka group client {}: destroyed with {} request(s) still outstanding",
+                  impl_->options.client.client_id, impl_->requests->Outstanding());
+  }
+  impl_->requests.reset();
+}
 
 ListGroupsResult GroupClient::ListGroups() {
   auto result = impl_->ListGroupsUntil(impl_->Deadline());
@@ -316,14 +284,15 @@ std::vector<GroupDescription> GroupClient::DescribeGroups(const std::vector<std:
 
 void GroupClient::Impl::FetchOffsets(
     const std::vector<size_t>& which, const std::vector<std::string>& group_ids,
-    const rd_kafka_topic_partition_list_t* explicit_list, Clock::time_point deadline,
+    const std::function<const rd_kafka_topic_partition_list_t*(size_t)>& list_of,
+    Clock::time_point deadline,
     const std::function<void(size_t, const rd_kafka_group_result_t*, rd_kafka_event_t*)>& done,
     std::vector<bool>& answered) {
   auto answered_now = RunBounded(
       which.size(), RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS, deadline,
       [&](size_t k, const rd_kafka_AdminOptions_t* admin, rd_kafka_queue_t* queue) {
         rd_kafka_ListConsumerGroupOffsets_t* request =
-            rd_kafka_ListConsumerGroupOffsets_new(group_ids[which[k]].c_str(), explicit_list);
+            rd_kafka_ListConsumerGroupOffsets_new(group_ids[which[k]].c_str(), list_of(which[k]));
         rd_kafka_ListConsumerGroupOffsets(rk.get(), &request, 1, admin, queue);
         rd_kafka_ListConsumerGroupOffsets_destroy(request);  // librdkafka copied it
       },
@@ -344,6 +313,16 @@ void GroupClient::Impl::FetchOffsets(
 
 std::vector<GroupOffsets> GroupClient::FetchCommittedOffsets(const std::vector<std::string>& group_ids,
                                                              const std::vector<PartitionRef>& partitions) {
+  return FetchCommittedOffsets(group_ids, partitions, {});
+}
+
+std::vector<GroupOffsets> GroupClient::FetchCommittedOffsets(
+    const std::vector<std::string>& group_ids, const std::vector<PartitionRef>& partitions,
+    const std::vector<std::vector<PartitionRef>>& hints) {
+  if (!hints.empty() && hints.size() != group_ids.size()) {
+    throw std::invalid_argument("committed offsets: " + std::to_string(hints.size()) + " hints for " +
+                                std::to_string(group_ids.size()) + " groups (give none or one per group)");
+  }
   Impl& impl = *impl_;
   const auto deadline = impl.Deadline();
   std::vector<GroupOffsets> out(group_ids.size());
@@ -351,12 +330,49 @@ std::vector<GroupOffsets> GroupClient::FetchCommittedOffsets(const std::vector<s
   if (group_ids.empty() || partitions.empty()) return out;
 
   std::set<std::pair<std::string, int32_t>> watched;
+  std::map<std::string, std::vector<int32_t>> watched_by_topic;
   rd::PartitionListPtr explicit_list(rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size())));
   for (const auto& ref : partitions) {
     if (watched.emplace(ref.topic, ref.partition).second) {
       rd_kafka_topic_partition_list_add(explicit_list.get(), ref.topic.c_str(), ref.partition);
+      watched_by_topic[ref.topic].push_back(ref.partition);
     }
   }
+
+  // The explicit list of each group: the hinted topics' watched partitions, or all of them when no
+  // watched topic is hinted or the group's full sweep is due. Groups with the same hinted topics share
+  // one list.
+  std::unordered_map<std::string, size_t> hinted_calls;
+  std::map<std::set<std::string>, rd::PartitionListPtr> lists_by_topics;
+  std::vector<const rd_kafka_topic_partition_list_t*> list_of_group(group_ids.size(), explicit_list.get());
+  const size_t sweep_every = std::max<size_t>(1, impl.options.full_sweep_every);
+  for (size_t i = 0; i < group_ids.size() && !hints.empty(); ++i) {
+    std::set<std::string> topics;
+    for (const auto& ref : hints[i]) {
+      if (watched_by_topic.contains(ref.topic)) topics.insert(ref.topic);
+    }
+    auto previous = impl.hinted_calls.find(group_ids[i]);
+    const size_t since_full = previous == impl.hinted_calls.end() ? sweep_every : previous->second + 1;
+    if (topics.empty() || since_full >= sweep_every || impl.all_partitions != AllPartitions::kBroken) {
+      hinted_calls[group_ids[i]] = 0;  // asked for everything (null list or full explicit list)
+      continue;
+    }
+    hinted_calls[group_ids[i]] = since_full;
+    auto& list = lists_by_topics[topics];
+    if (!list) {
+      list.reset(rd_kafka_topic_partition_list_new(0));
+      for (const auto& topic : topics) {
+        for (int32_t partition : watched_by_topic[topic]) {
+          rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), partition);
+        }
+      }
+    }
+    list_of_group[i] = list.get();
+  }
+  impl.hinted_calls = std::move(hinted_calls);
+  auto hinted_list = [&](size_t i) { return list_of_group[i]; };
+  auto full_list = [&](size_t) -> const rd_kafka_topic_partition_list_t* { return explicit_list.get(); };
+  auto all_list = [](size_t) -> const rd_kafka_topic_partition_list_t* { return nullptr; };
 
   std::vector<bool> answered(group_ids.size(), false);
   std::vector<bool> came_back_empty(group_ids.size(), false);  // "all partitions" answered nothing
@@ -407,7 +423,7 @@ std::vector<GroupOffsets> GroupClient::FetchCommittedOffsets(const std::vector<s
   for (size_t i = 0; i < all.size(); ++i) all[i] = i;
   if (impl.all_partitions == AllPartitions::kBroken) {
     impl.FetchOffsets(
-        all, group_ids, explicit_list.get(), deadline,
+        all, group_ids, hinted_list, deadline,
         [&](size_t i, const rd_kafka_group_result_t* group, rd_kafka_event_t* event) {
           store(i, group, event);
         },
@@ -415,7 +431,7 @@ std::vector<GroupOffsets> GroupClient::FetchCommittedOffsets(const std::vector<s
   } else {
     // One request per group whatever the partition count: a null list means "all the group's offsets".
     impl.FetchOffsets(
-        all, group_ids, nullptr, deadline,
+        all, group_ids, all_list, deadline,
         [&](size_t i, const rd_kafka_group_result_t* group, rd_kafka_event_t* event) {
           const bool any = store(i, group, event);
           if (any) impl.all_partitions = AllPartitions::kWorks;
@@ -433,7 +449,7 @@ std::vector<GroupOffsets> GroupClient::FetchCommittedOffsets(const std::vector<s
       // Nothing for "all": either these groups have no commits or the cluster does not understand the
       // null list. The explicit list tells the two apart, and its answer is right in both cases.
       impl.FetchOffsets(
-          recheck, group_ids, explicit_list.get(), deadline,
+          recheck, group_ids, full_list, deadline,
           [&](size_t i, const rd_kafka_group_result_t* group, rd_kafka_event_t* event) {
             store(i, group, event);
             for (const auto& offset : out[i].offsets) explicit_has_commit |= offset.offset >= 0;

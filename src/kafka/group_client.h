@@ -2,6 +2,7 @@
 // Consumer groups through librdkafka's Admin API: discovery, descriptions, committed offsets. Uses its
 // own handle, so a misbehaving group coordinator can never stall metadata or watermark requests.
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -69,12 +70,24 @@ struct GroupOffsets {
 
 struct GroupClientOptions {
   ClientOptions client;        // servers, properties, timeout (deadline of each call below)
-  size_t max_in_flight = 16;   // Admin requests outstanding at once, whatever the group count
+  /// Admin requests outstanding at once, whatever the group count, including requests left unanswered
+  /// at an earlier call's deadline (they stay outstanding inside librdkafka until they answer).
+  size_t max_in_flight = 16;
   size_t describe_batch = 50;  // groups per DescribeConsumerGroups request
+  /// With hints (see FetchCommittedOffsets), a group is still asked for every watched partition on
+  /// every full_sweep_every-th call it appears in (its first one included); 0 or 1: always.
+  size_t full_sweep_every = 10;
+  /// How long destruction waits for requests still outstanding (late answers of calls that hit their
+  /// deadline) before destroying the handle.
+  std::chrono::milliseconds close_wait{2000};
 };
 
 /// Owns one librdkafka handle for group requests. Thread-compatible: calls must not overlap. Every
 /// call returns within about options.client.timeout, with per-group errors for what did not answer.
+/// librdkafka itself never times out a request of this client before an hour (its 2.0.2 crashes when a
+/// group coordinator request times out inside it, confluentinc/librdkafka#4605): a request unanswered
+/// at a call's deadline stays outstanding, occupies one of max_in_flight, and its late answer is
+/// dropped by a later call (or by destruction, which waits up to options.close_wait for them).
 class GroupClient {
  public:
   /// Throws std::invalid_argument naming the property when librdkafka rejects a configuration value.
@@ -108,6 +121,18 @@ class GroupClient {
   /// on). Empty `partitions`: entries without offsets and without a request.
   std::vector<GroupOffsets> FetchCommittedOffsets(const std::vector<std::string>& group_ids,
                                                   const std::vector<PartitionRef>& partitions);
+
+  /// As above, with a hint per group for clusters that need the explicit list: hints[i] names partitions
+  /// group i committed on before (e.g. from the previous answer). Once the client knows the cluster
+  /// needs the explicit list, group i is asked only for the watched partitions of the topics in
+  /// hints[i] (so a partition of those topics committed for the first time is still found), except on
+  /// every options.full_sweep_every-th call for that group and when hints[i] names no watched topic:
+  /// then it is asked for all of `partitions`, so commits on other topics are found. Clusters that
+  /// answer "all partitions" ignore hints. `hints` must be empty (no hints) or have one entry per
+  /// group; otherwise std::invalid_argument naming both sizes.
+  std::vector<GroupOffsets> FetchCommittedOffsets(const std::vector<std::string>& group_ids,
+                                                  const std::vector<PartitionRef>& partitions,
+                                                  const std::vector<std::vector<PartitionRef>>& hints);
 
  private:
   struct Impl;

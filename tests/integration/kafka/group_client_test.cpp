@@ -207,6 +207,89 @@ TEST(GroupClientMockTest, two_hundred_groups_with_eight_in_flight_all_come_back_
               static_cast<long long>(first_ms), static_cast<long long>(second_ms));
 }
 
+// Hints: the mock needs the explicit list, so what a group is asked for is what can come back.
+class GroupClientHintTest : public ::testing::Test {
+ protected:
+  GroupClientHintTest() : mock_(1) {
+    mock_.CreateTopic("orders", 2, 1);
+    mock_.CreateTopic("payments", 2, 1);
+    SimpleCommit(mock_.Bootstraps(), "billing", {{"orders", 0, 5}, {"payments", 1, 7}});
+  }
+  std::vector<PartitionRef> Watched() const {
+    auto refs = PartitionsOf("orders", 2);
+    for (const auto& ref : PartitionsOf("payments", 2)) refs.push_back(ref);
+    return refs;
+  }
+  MockCluster mock_;
+};
+
+TEST_F(GroupClientHintTest, hinted_group_is_asked_only_for_the_watched_partitions_of_its_hinted_topics) {
+  GroupClient client(OptionsFor(mock_.Bootstraps()));
+  // The group's first call is a full sweep (and teaches the client that the mock needs the list).
+  ASSERT_THAT(View(client.FetchCommittedOffsets({"billing"}, Watched(), {{{"orders", 0}}})[0].offsets),
+              ElementsAre("orders/0=5", "payments/1=7"));
+  auto result = client.FetchCommittedOffsets({"billing"}, Watched(), {{{"orders", 0}}});
+  EXPECT_EQ(result[0].error, "");
+  EXPECT_THAT(View(result[0].offsets), ElementsAre("orders/0=5"));  // payments was not asked for
+}
+
+TEST_F(GroupClientHintTest, a_first_commit_on_another_partition_of_a_hinted_topic_is_found) {
+  GroupClient client(OptionsFor(mock_.Bootstraps()));
+  client.FetchCommittedOffsets({"billing"}, Watched(), {{{"orders", 0}}});  // full sweep
+  SimpleCommit(mock_.Bootstraps(), "billing", {{"orders", 1, 9}, {"payments", 0, 3}});
+  auto result = client.FetchCommittedOffsets({"billing"}, Watched(), {{{"orders", 0}}});
+  EXPECT_THAT(View(result[0].offsets), ElementsAre("orders/0=5", "orders/1=9"));  // not payments: hinted
+}
+
+TEST_F(GroupClientHintTest, the_periodic_full_sweep_finds_a_topic_outside_the_hint) {
+  auto options = OptionsFor(mock_.Bootstraps());
+  options.full_sweep_every = 3;
+  GroupClient client(options);
+  const std::vector<std::vector<PartitionRef>> hints = {{{"orders", 0}}};
+  std::vector<std::vector<std::string>> seen;
+  for (int call = 0; call < 4; ++call) {
+    seen.push_back(View(client.FetchCommittedOffsets({"billing"}, Watched(), hints)[0].offsets));
+  }
+  EXPECT_THAT(seen[0], ElementsAre("orders/0=5", "payments/1=7"));  // first call: full (and learning)
+  EXPECT_THAT(seen[1], ElementsAre("orders/0=5"));
+  EXPECT_THAT(seen[2], ElementsAre("orders/0=5"));
+  EXPECT_THAT(seen[3], ElementsAre("orders/0=5", "payments/1=7"));  // every 3rd call: full sweep
+}
+
+TEST_F(GroupClientHintTest, a_hint_without_watched_topics_asks_for_every_watched_partition) {
+  GroupClient client(OptionsFor(mock_.Bootstraps()));
+  client.FetchCommittedOffsets({"billing"}, Watched());
+  auto result = client.FetchCommittedOffsets({"billing", "idle"}, Watched(), {{{"gone", 0}}, {}});
+  EXPECT_THAT(View(result[0].offsets), ElementsAre("orders/0=5", "payments/1=7"));
+  EXPECT_EQ(result[1].error, "");
+  EXPECT_THAT(result[1].offsets, IsEmpty());
+}
+
+TEST_F(GroupClientHintTest, hints_not_one_per_group_are_invalid_argument_naming_both_counts) {
+  GroupClient client(OptionsFor(mock_.Bootstraps()));
+  EXPECT_THAT([&] { client.FetchCommittedOffsets({"billing", "idle"}, Watched(), {{{"orders", 0}}}); },
+              ::testing::ThrowsMessage<std::invalid_argument>(HasSubstr("1 hints for 2 groups")));
+}
+
+TEST(GroupClientMockTest, destruction_with_requests_outstanding_is_bounded_and_does_not_crash) {
+  MockCluster mock(3);
+  mock.CreateTopic("orders", 2, 3);
+  auto options = OptionsFor(mock.Bootstraps(), milliseconds(200));
+  options.close_wait = milliseconds(100);
+  std::vector<std::string> groups;
+  for (int g = 0; g < 40; ++g) groups.push_back("g-" + std::to_string(g));
+  for (int32_t broker = 1; broker <= 3; ++broker) mock.SetBrokerRtt(broker, milliseconds(1500));
+  Clock::time_point destroy_start;
+  {
+    GroupClient client(options);
+    auto result = client.FetchCommittedOffsets(groups, PartitionsOf("orders", 2));
+    EXPECT_EQ(result[0].kind, ErrorKind::kTimeout);
+    EXPECT_THAT(result[0].error, HasSubstr("committed offsets: no answer within 200 ms"));
+    destroy_start = Clock::now();
+  }
+  EXPECT_LT(Clock::now() - destroy_start, std::chrono::seconds(5));
+}
+
 TEST(GroupClientMockTest, list_groups_is_unsupported_quickly) {
   MockCluster mock(3);
   GroupClient client(OptionsFor(mock.Bootstraps()));
