@@ -114,6 +114,8 @@ void ClusterCollector::CollectTopicConfigs(state::ClusterSnapshot& snapshot) {
       topic.configs = cached->second.configs;
       topic.configs_at = cached->second.at;
     }
+    const int32_t min_isr = topic.MinInsyncReplicas().value_or(-1);
+    for (auto& partition : topic.partitions) partition.min_insync_replicas = min_isr;
   }
   std::erase_if(topic_configs_cache_, [&live](const auto& e) { return live.count(e.first) == 0; });
 }

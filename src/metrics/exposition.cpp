@@ -178,18 +178,31 @@ void AddClientBroker(const state::BrokerClientStats& b, const Labels& base, Fami
 void AddCluster(const state::ClusterSnapshot& s, FamilySet& set) {
   const Labels base = BaseLabels(s);
 
-  set.Add(Snap("kafka_up"), base, s.up ? 1 : 0);
-  set.Add(Snap("kafka_cluster_info"), base, {{"cluster_id", s.cluster_id}}, 1);
-  set.Add(Snap("kafka_cluster_controller_id"), base, s.controller_id);
-  set.Add(Snap("kafka_brokers"), base, static_cast<double>(s.brokers.size()));
   set.Add(Snap("kafka_perf_exporter_snapshots_published_total"), base,
           static_cast<double>(s.generation));
-
-  for (const state::Broker& b : s.brokers) {
-    const std::string id = std::to_string(b.id);
-    const std::string address = b.host + ":" + std::to_string(b.port);
-    set.Add(Snap("kafka_broker_info"), base, {{"address", address}, {"id", id}, {"rack", b.rack}},
-            1);
+  // With sharding, one replica exports what describes the whole cluster, so PromQL sums stay right.
+  if (s.cluster_wide) {
+    set.Add(Snap("kafka_up"), base, s.up ? 1 : 0);
+    set.Add(Snap("kafka_cluster_info"), base, {{"cluster_id", s.cluster_id}}, 1);
+    set.Add(Snap("kafka_cluster_controller_id"), base, s.controller_id);
+    set.Add(Snap("kafka_brokers"), base, static_cast<double>(s.brokers.size()));
+    std::map<int32_t, std::pair<size_t, size_t>> hosted;  // broker id -> (leaders, replicas)
+    for (const state::Broker& b : s.brokers) hosted[b.id] = {0, 0};
+    for (const state::Topic& t : s.topics) {
+      for (const state::Partition& p : t.partitions) {
+        if (p.leader >= 0) ++hosted[p.leader].first;
+        for (const int32_t replica : p.replicas) ++hosted[replica].second;
+      }
+    }
+    for (const state::Broker& b : s.brokers) {
+      const std::string id = std::to_string(b.id);
+      const std::string address = b.host + ":" + std::to_string(b.port);
+      set.Add(Snap("kafka_broker_info"), base, {{"address", address}, {"id", id}, {"rack", b.rack}},
+              1);
+      set.Add(Snap("kafka_broker_leaders"), base, {{"id", id}}, static_cast<double>(hosted[b.id].first));
+      set.Add(Snap("kafka_broker_partitions"), base, {{"id", id}},
+              static_cast<double>(hosted[b.id].second));
+    }
   }
 
   for (const state::CollectorStatus& c : s.collectors) {
@@ -205,16 +218,25 @@ void AddCluster(const state::ClusterSnapshot& s, FamilySet& set) {
   size_t partitions = 0;
   size_t under_replicated = 0;
   size_t offline = 0;
+  size_t under_min_isr = 0;
   size_t stale = 0;
   for (const state::Topic& t : s.topics) {
-    set.Add(Snap("kafka_topic_partitions"), base, {{"topic", t.name}},
-            static_cast<double>(t.partitions.size()));
-    bool any_offsets = false;
-    state::WallClock::time_point oldest_offsets_at = state::WallClock::time_point::max();
+    // Totals count every watched topic; per-topic series only the topics this shard exports.
     for (const state::Partition& p : t.partitions) {
       ++partitions;
       under_replicated += p.UnderReplicated() ? 1 : 0;
       offline += p.Offline() ? 1 : 0;
+      under_min_isr += p.UnderMinIsr().value_or(false) ? 1 : 0;
+    }
+    if (!t.exported) continue;
+    set.Add(Snap("kafka_topic_partitions"), base, {{"topic", t.name}},
+            static_cast<double>(t.partitions.size()));
+    for (const auto& [key, value] : t.configs) {
+      set.Add(Snap("kafka_topic_config"), base, {{"key", key}, {"topic", t.name}, {"value", value}}, 1);
+    }
+    bool any_offsets = false;
+    state::WallClock::time_point oldest_offsets_at = state::WallClock::time_point::max();
+    for (const state::Partition& p : t.partitions) {
       if (p.offsets_known) {
         any_offsets = true;
         oldest_offsets_at = std::min(oldest_offsets_at, p.offsets_at);
@@ -227,11 +249,14 @@ void AddCluster(const state::ClusterSnapshot& s, FamilySet& set) {
     }
   }
 
-  set.Add(Snap("kafka_cluster_topics"), base, static_cast<double>(s.topics.size()));
-  set.Add(Snap("kafka_cluster_partitions"), base, static_cast<double>(partitions));
-  set.Add(Snap("kafka_cluster_under_replicated_partitions"), base,
-          static_cast<double>(under_replicated));
-  set.Add(Snap("kafka_cluster_offline_partitions"), base, static_cast<double>(offline));
+  if (s.cluster_wide) {
+    set.Add(Snap("kafka_cluster_topics"), base, static_cast<double>(s.topics.size()));
+    set.Add(Snap("kafka_cluster_partitions"), base, static_cast<double>(partitions));
+    set.Add(Snap("kafka_cluster_under_replicated_partitions"), base,
+            static_cast<double>(under_replicated));
+    set.Add(Snap("kafka_cluster_offline_partitions"), base, static_cast<double>(offline));
+    set.Add(Snap("kafka_cluster_under_min_isr_partitions"), base, static_cast<double>(under_min_isr));
+  }
   set.Add(Snap("kafka_perf_exporter_stale_partitions"), base, static_cast<double>(stale));
   for (const state::CacheStats& c : s.caches) {
     set.Add(Snap("kafka_perf_exporter_cache_requests_total"), base, {{"cache", c.cache}, {"result", "hit"}},
@@ -284,6 +309,7 @@ constexpr std::array kTopicFamilies = {
     Pf("kafka_topic_partition_offline"),
     Pf("kafka_topic_partition_oldest_offset"),
     Pf("kafka_topic_partition_replicas"),
+    Pf("kafka_topic_partition_under_min_isr"),
     Pf("kafka_topic_partition_under_replicated_partition"),
 };
 
@@ -316,6 +342,11 @@ std::optional<double> ValueOf(size_t pf, const state::Partition& p) {
       return p.Offline() ? 1 : 0;
     case Pf("kafka_topic_partition_replicas"):
       return static_cast<double>(p.replicas.size());
+    case Pf("kafka_topic_partition_under_min_isr"): {
+      const auto under = p.UnderMinIsr();
+      if (!under) return std::nullopt;
+      return *under ? 1 : 0;
+    }
     case Pf("kafka_topic_partition_under_replicated_partition"):
       return p.UnderReplicated() ? 1 : 0;
     default:
@@ -418,6 +449,7 @@ ClusterPlan PlanCluster(size_t cluster, const state::ClusterSnapshot& s) {
     return t;
   };
   for (const state::Topic& t : s.topics) {
+    if (!t.exported) continue;
     TopicPlan& p = topic(t.name);
     for (const ScopeFamily& f : Scope(kTopicFamilies, std::span(t.partitions))) {
       p.families.push_back(f);
@@ -510,6 +542,7 @@ void AddPartitions(const state::ClusterSnapshot& s, MaskOf mask_of, FamilySet& s
                    FoldTally& tally) {
   const Labels base = BaseLabels(s);
   for (const state::Topic& t : s.topics) {
+    if (!t.exported) continue;
     AddScope(
         kTopicFamilies, std::span(t.partitions), mask_of(t.name), t.name,
         [&](const state::Partition& p) {

@@ -32,6 +32,10 @@ using prometheus::MetricType;
 inline constexpr std::array kFamilies = {
     FamilySpec{"kafka_broker_info", MetricType::Gauge, Part::kSnapshot,
                "Information about the Kafka Broker."},
+    FamilySpec{"kafka_broker_leaders", MetricType::Gauge, Part::kSnapshot,
+               "Watched partitions the broker leads."},
+    FamilySpec{"kafka_broker_partitions", MetricType::Gauge, Part::kSnapshot,
+               "Replicas of watched partitions the broker hosts."},
     FamilySpec{"kafka_brokers", MetricType::Gauge, Part::kSnapshot,
                "Number of Brokers in the Kafka Cluster."},
     FamilySpec{"kafka_client_broker_bytes_received_total", MetricType::Counter, Part::kClients,
@@ -136,6 +140,9 @@ inline constexpr std::array kFamilies = {
                "Number of exported partitions."},
     FamilySpec{"kafka_cluster_topics", MetricType::Gauge, Part::kSnapshot,
                "Number of exported topics."},
+    FamilySpec{"kafka_cluster_under_min_isr_partitions", MetricType::Gauge, Part::kSnapshot,
+               "Watched partitions with fewer in-sync replicas than the topic's min.insync.replicas "
+               "(producers with acks=all fail); counts partitions whose topic configuration is known."},
     FamilySpec{"kafka_cluster_under_replicated_partitions", MetricType::Gauge, Part::kSnapshot,
                "Number of exported partitions with fewer in-sync replicas than replicas."},
     FamilySpec{"kafka_consumergroup_commit_rate", MetricType::Gauge, Part::kSnapshot,
@@ -311,6 +318,8 @@ inline constexpr std::array kFamilies = {
         "attempt to read them failed."},
     FamilySpec{"kafka_perf_exporter_tracked_entities", MetricType::Gauge, Part::kSnapshot,
                "Topics or groups (kind) the collector tracks."},
+    FamilySpec{"kafka_topic_config", MetricType::Gauge, Part::kSnapshot,
+               "1, labelled with a topic configuration key and its value (topic_configs.keys)."},
     FamilySpec{"kafka_topic_offsets_timestamp_seconds", MetricType::Gauge, Part::kSnapshot,
                "Unix time of the oldest known offsets among the topic's partitions."},
     FamilySpec{"kafka_topic_partition_current_offset", MetricType::Gauge, Part::kSnapshot,
@@ -327,6 +336,9 @@ inline constexpr std::array kFamilies = {
                "Oldest Offset of a Broker at Topic/Partition"},
     FamilySpec{"kafka_topic_partition_replicas", MetricType::Gauge, Part::kSnapshot,
                "Number of Replicas for this Topic/Partition"},
+    FamilySpec{"kafka_topic_partition_under_min_isr", MetricType::Gauge, Part::kSnapshot,
+               "1 when the partition has fewer in-sync replicas than the topic's min.insync.replicas; "
+               "absent while the topic configuration is unknown."},
     FamilySpec{"kafka_topic_partition_under_replicated_partition", MetricType::Gauge,
                Part::kSnapshot, "1 if Topic/Partition is under Replicated"},
     FamilySpec{"kafka_topic_partitions", MetricType::Gauge, Part::kSnapshot,
@@ -435,6 +447,8 @@ inline constexpr std::array kPartitionFamilies = {
                         "sum of the oldest offsets"},
     PartitionFamilySpec{"kafka_topic_partition_replicas", Fold::kMin,
                         "fewest replicas of any partition"},
+    PartitionFamilySpec{"kafka_topic_partition_under_min_isr", Fold::kMax,
+                        "1 when any partition is under min.insync.replicas"},
     PartitionFamilySpec{"kafka_topic_partition_under_replicated_partition", Fold::kMax,
                         "1 when any partition is under-replicated"},
 };

@@ -37,7 +37,15 @@ struct Partition {
   /// Error of the last offsets attempt ("" when it succeeded), e.g. "Local: Timed out".
   std::string offsets_error;
 
+  /// The topic's min.insync.replicas (copied here for per-partition use), -1 when unknown.
+  int32_t min_insync_replicas = -1;
+
   bool UnderReplicated() const { return isr.size() < replicas.size(); }
+  /// ISR smaller than min.insync.replicas (producers with acks=all fail); nullopt when unknown.
+  std::optional<bool> UnderMinIsr() const {
+    if (min_insync_replicas < 0) return std::nullopt;
+    return static_cast<int32_t>(isr.size()) < min_insync_replicas;
+  }
   bool Offline() const { return leader < 0; }
   bool LeaderIsPreferred() const { return !replicas.empty() && leader == replicas.front(); }
 };

@@ -39,6 +39,7 @@ state::ClusterSnapshot BudgetSnapshot() {
   s.topics = {HealthyTopic("big-idle", 10), HealthyTopic("lagging", 4),
               HealthyTopic("small-idle", 3), HealthyTopic("under-replicated", 4)};
   s.topics[3].partitions[1].isr = {1};
+  for (auto& p : s.topics[1].partitions) p.min_insync_replicas = 2;  // "lagging": configs known
   state::ConsumerGroup g;
   g.id = "app";
   for (int p = 0; p < 4; ++p) {
@@ -382,12 +383,13 @@ TEST(CardinalityTest, unreachable_budget_self_metrics_are_honest) {
   EXPECT_EQ(exposition->series, SampleLines(text));
   EXPECT_EQ(SampleValue(text, "kafka_perf_exporter_series_budget"), 1);
   EXPECT_EQ(SampleValue(text, R"(kafka_perf_exporter_folded_topics{cluster="prod"})"), 4);
-  // 7 foldable topic families on 21 partitions, 4 group families on 4 partitions.
+  // 7 foldable topic families on 21 partitions, under-min-ISR on the 4 of "lagging" (the one topic
+  // whose configuration is known), 4 group families on 4 partitions.
   EXPECT_EQ(SampleValue(text, R"(kafka_perf_exporter_folded_series{cluster="prod"})"),
-            7 * 21 + 4 * 4);
-  // Each replaced series group became one aggregate: 7 per topic (4 topics), 4 for group app on
-  // lagging; plus the 4 self-metric series.
-  EXPECT_EQ(exposition->series_unfolded - exposition->folded_series + 4 * 7 + 4 + 4,
+            7 * 21 + 4 + 4 * 4);
+  // Each replaced series group became one aggregate: 7 per topic (4 topics) and under-min-ISR of
+  // "lagging", 4 for group app on lagging; plus the 4 self-metric series.
+  EXPECT_EQ(exposition->series_unfolded - exposition->folded_series + 4 * 7 + 1 + 4 + 4,
             exposition->series);
 }
 
