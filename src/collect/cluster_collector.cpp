@@ -419,7 +419,19 @@ size_t ClusterCollector::CollectGroups(state::ClusterSnapshot& snapshot) {
     for (const auto& topic : snapshot.topics) {
       for (const auto& partition : topic.partitions) partitions.push_back({topic.name, partition.id});
     }
-    answers.offsets = groups_client_->FetchCommittedOffsets(answers.group_ids, partitions);
+    // Where the cluster needs explicit partition lists, a group is asked for the topics it committed
+    // on before (with a periodic full sweep), not for every watched partition.
+    std::map<std::string, const state::ConsumerGroup*> known;
+    for (const auto& group : snapshot.groups) known[group.id] = &group;
+    std::vector<std::vector<kafka::PartitionRef>> hints;
+    hints.reserve(answers.group_ids.size());
+    for (const auto& id : answers.group_ids) {
+      auto& hint = hints.emplace_back();
+      if (const auto it = known.find(id); it != known.end()) {
+        for (const auto& p : it->second->partitions) hint.push_back({p.topic, p.partition});
+      }
+    }
+    answers.offsets = groups_client_->FetchCommittedOffsets(answers.group_ids, partitions, hints);
   }
   auto evaluated = tracker_.Evaluate(answers, snapshot.topics, now);
   if (timestamps_ != nullptr) PreciseLagSeconds(evaluated);
