@@ -150,6 +150,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::optional<bhttp::response<SharedBufferBody>> response_;
   std::string remote_;
+  bool from_loopback_ = false;
   // For the one log line per request.
   std::string log_method_;
   std::string log_target_;
@@ -471,6 +472,12 @@ Session::Session(std::shared_ptr<Listener> listener, tcp::socket socket, std::sh
   beast::error_code ec;
   const tcp::endpoint remote = socket.remote_endpoint(ec);
   remote_ = ec ? "?" : FormatAddress(remote.address().to_string(), remote.port());
+  if (!ec) {
+    const auto address = remote.address();
+    from_loopback_ = address.is_loopback() ||
+                     (address.is_v6() && address.to_v6().is_v4_mapped() &&
+                      net::ip::make_address_v4(net::ip::v4_mapped, address.to_v6()).is_loopback());
+  }
   if (tls_context_) {
     tls_.emplace(std::move(socket), *tls_context_);
   } else {
@@ -611,6 +618,7 @@ void Session::HandleRequest() {
     request.headers.emplace_back(Lower(View(field.name_string())), std::string(field.value()));
   }
   request.body = std::move(message.body());
+  request.from_loopback = from_loopback_;
   Authorize(std::move(request), message.keep_alive(), message.version());
 }
 

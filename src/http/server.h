@@ -27,6 +27,8 @@ struct Request {
   std::string query;   // raw (still percent-encoded) text after '?', "" when none
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
   std::string body;
+  /// True when the peer connected from a loopback address (127.0.0.0/8 or ::1).
+  bool from_loopback = false;
 
   /// Value of the first header named `name` (lower-case), "" when absent.
   std::string Header(const std::string& name) const;

@@ -459,3 +459,19 @@ TEST(ServerTest, start_twice_is_a_logic_error) {
 
 }  // namespace
 }  // namespace kpe::http
+
+namespace kpe::http {
+namespace {
+
+TEST(ServerTest, requests_from_loopback_are_marked_as_such) {
+  auto router = std::make_shared<Router>();
+  router->Add("GET", "/who", [](const Request& request) {
+    return Response::Text(200, request.from_loopback ? "loopback" : "remote");
+  });
+  testing::ServerHarness harness([router](const Request& r) { return router->Route(r); });
+  testing::TestClient client(harness.port());
+  EXPECT_EQ(client.Request("GET", "/who").body(), "loopback");
+}
+
+}  // namespace
+}  // namespace kpe::http
