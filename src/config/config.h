@@ -47,6 +47,10 @@ struct ClusterConfig {
 };
 
 struct WebConfig {
+  /// exporter-toolkit web configuration (TLS, basic auth, headers); "" for plain HTTP without auth.
+  std::string config_file;
+  /// POST /-/reload re-reads the configuration (as SIGHUP does).
+  bool enable_lifecycle = false;
   std::string listen_address = ":9308";
   std::string telemetry_path = "/metrics";
   /// Connections served at once; further ones wait in the kernel's accept queue.
@@ -127,6 +131,20 @@ struct E2EConfig {
   Duration timeout{5000};
 };
 
+/// POST /api/v1/librdkafka/stats: applications' librdkafka statistics, exported as kafka_client_*.
+struct ClientStatsConfig {
+  bool enabled = false;
+  /// File holding a bearer token that posts must carry (Authorization: Bearer ...). Without one, only
+  /// peers on loopback (a sidecar) may post.
+  std::string token_file;
+  /// Largest accepted document; bigger ones get 413.
+  int max_body_bytes = 8 * 1024 * 1024;
+  /// A client that has not reported for this long disappears (its series with it).
+  Duration ttl{300'000};
+  /// Clients tracked at once; reports of further clients get 429.
+  int max_clients = 1000;
+};
+
 /// Splitting the work across replicas: consumer groups and topics are owned by the replica whose
 /// index is hash(name) mod count; cluster-wide series come from replica 0 only.
 struct ShardConfig {
@@ -139,6 +157,7 @@ struct Config {
   ShardConfig shard;
   TopicConfigsConfig topic_configs;
   E2EConfig e2e;
+  ClientStatsConfig client_stats;
   /// Overrides of the tuning advisor's thresholds by name (see advice/thresholds.h and the example
   /// config); names are checked when the advisor starts.
   std::map<std::string, double> advice;

@@ -34,6 +34,8 @@ struct Flags {
   std::vector<std::string> servers;
   std::string listen_address;
   std::string telemetry_path;
+  std::string web_config_file;
+  bool enable_lifecycle = false;
   std::string topic_filter;
   std::string topic_exclude;
   std::string group_filter;
@@ -130,6 +132,11 @@ std::string Apply(const CLI::App& app, const Flags& flags, Config& config) {
       flags.listen_address);
   set("--web.telemetry-path", "web.telemetry_path", config.web.telemetry_path,
       flags.telemetry_path);
+  set("--web.config.file", "web.config_file", config.web.config_file, flags.web_config_file);
+  if (given("--web.enable-lifecycle")) {
+    config.web.enable_lifecycle = flags.enable_lifecycle;
+    config.origins["web.enable_lifecycle"] = "--web.enable-lifecycle";
+  }
   set("--topic.filter", "topics.filter", cluster.topics.filter, flags.topic_filter);
   set("--topic.exclude", "topics.exclude", cluster.topics.exclude, flags.topic_exclude);
   set("--group.filter", "groups.filter", cluster.groups.filter, flags.group_filter);
@@ -214,6 +221,11 @@ CommandLine ParseCommandLine(int argc, const char* const* argv) {
   app.add_option("--web.telemetry-path", flags.telemetry_path, "Path of the metrics page")
       ->type_name("PATH")
       ->default_str("/metrics");
+  app.add_option("--web.config.file", flags.web_config_file,
+                 "exporter-toolkit web configuration: TLS, basic auth, response headers")
+      ->type_name("FILE");
+  app.add_flag("--web.enable-lifecycle", flags.enable_lifecycle,
+               "Accept POST /-/reload to re-read the configuration (as SIGHUP does)");
   app.add_option("--topic.filter", flags.topic_filter,
                  "RE2 regex; topics whose name it matches are exported")
       ->type_name("REGEX")

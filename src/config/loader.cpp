@@ -68,7 +68,7 @@ class YamlReader {
 
   void ReadDocument(const YAML::Node& root) {
     static const Keys kKeys = {"web",   "log",    "collection", "lag",      "metrics", "shard",
-                               "topic_configs", "advice", "e2e", "kafka", "topics", "groups",
+                               "topic_configs", "advice", "e2e", "client_stats", "kafka", "topics", "groups",
                                "clusters", "demo"};
     // The top-level kafka/topics/groups sections describe the one cluster, or, with `clusters:`,
     // the defaults every entry of it starts from.
@@ -83,6 +83,7 @@ class YamlReader {
       if (key == "shard") ReadShard(value);
       if (key == "topic_configs") ReadTopicConfigs(value);
       if (key == "e2e") ReadE2E(value);
+      if (key == "client_stats") ReadClientStats(value);
       if (key == "advice") {
         ForEachEntry(value.node, value.mark, value.path, {}, [&](const std::string& name, const Value& entry) {
           config_.advice[name] = ReadDouble(entry);
@@ -218,10 +219,12 @@ class YamlReader {
 
   void ReadWeb(const Value& section) {
     static const Keys kKeys = {"listen_address", "telemetry_path", "max_connections",
-                               "read_timeout"};
+                               "read_timeout",   "config_file",    "enable_lifecycle"};
     WebConfig& web = config_.web;
     ForEachEntry(section.node, section.mark, section.path, kKeys,
                  [&](const std::string& key, const Value& value) {
+                   if (key == "config_file") web.config_file = ResolvePath(ReadString(value));
+                   if (key == "enable_lifecycle") web.enable_lifecycle = ReadBool(value);
                    if (key == "listen_address") web.listen_address = ReadString(value);
                    if (key == "telemetry_path") web.telemetry_path = ReadString(value);
                    if (key == "max_connections") web.max_connections = ReadInt(value);
@@ -296,6 +299,26 @@ class YamlReader {
                    if (key == "enabled") config_.topic_configs.enabled = ReadBool(value);
                    if (key == "keys") config_.topic_configs.keys = ReadStringList(value);
                    if (key == "ttl") config_.topic_configs.ttl = ReadDuration(value);
+                 });
+  }
+
+  // Relative paths in the config file are relative to the file's folder.
+  std::string ResolvePath(const std::string& path) const {
+    if (path.empty() || path.front() == '/') return path;
+    const auto slash = source_.rfind('/');
+    return slash == std::string::npos ? path : source_.substr(0, slash + 1) + path;
+  }
+
+  void ReadClientStats(const Value& section) {
+    static const Keys kKeys = {"enabled", "token_file", "max_body_bytes", "ttl", "max_clients"};
+    ClientStatsConfig& c = config_.client_stats;
+    ForEachEntry(section.node, section.mark, section.path, kKeys,
+                 [&](const std::string& key, const Value& value) {
+                   if (key == "enabled") c.enabled = ReadBool(value);
+                   if (key == "token_file") c.token_file = ResolvePath(ReadString(value));
+                   if (key == "max_body_bytes") c.max_body_bytes = ReadInt(value);
+                   if (key == "ttl") c.ttl = ReadDuration(value);
+                   if (key == "max_clients") c.max_clients = ReadInt(value);
                  });
   }
 
@@ -479,7 +502,8 @@ Config LoadConfigString(const std::string& yaml, const std::string& source) {
   if (documents.empty() || documents.front().IsNull()) {
     throw ConfigError(source +
                       ": the configuration is empty (expected a mapping with keys such as web, "
-                      "log, collection, lag, metrics, shard, topic_configs, advice, e2e, kafka, topics, groups, "
+                      "log, collection, lag, metrics, shard, topic_configs, advice, e2e, client_stats, kafka, topics, "
+                      "groups, "
                       "clusters, demo)");
   }
   if (documents.size() > 1) {

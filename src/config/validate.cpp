@@ -210,6 +210,15 @@ std::shared_ptr<const ValidatedConfig> Validate(Config config) {
                                           " out of range (valid: 0 for never, or a positive count)");
     }
   }
+  if (config.client_stats.max_body_bytes < 1024 || config.client_stats.max_body_bytes > 64 * 1024 * 1024) {
+    check.Fail("client_stats.max_body_bytes", "value " + std::to_string(config.client_stats.max_body_bytes) +
+                                                  " out of range (valid: 1024 to 67108864)");
+  }
+  if (config.client_stats.max_clients < 1 || config.client_stats.max_clients > 1'000'000) {
+    check.Fail("client_stats.max_clients", "value " + std::to_string(config.client_stats.max_clients) +
+                                               " out of range (valid: 1 to 1000000)");
+  }
+  check.InRange("client_stats.ttl", config.client_stats.ttl, Duration(1000), Duration(86'400'000));
   check.InRange("topic_configs.ttl", config.topic_configs.ttl, Duration(60'000), Duration(7 * 86'400'000LL));
   if (config.shard.count < 1 || config.shard.count > 10000) {
     check.Fail("shard.count", "value " + std::to_string(config.shard.count) +

@@ -151,13 +151,13 @@ TEST(LoaderTest, records_where_each_value_was_set) {
 TEST(LoaderErrorTest, unknown_key_is_an_error_naming_file_line_column_key_and_valid_keys) {
   EXPECT_EQ(LoadError("web:\n  listen_adress: \":9308\"\n"),
             "test.yaml:2:3: web.listen_adress: unknown key (valid keys: listen_address, "
-            "telemetry_path, max_connections, read_timeout)");
+            "telemetry_path, max_connections, read_timeout, config_file, enable_lifecycle)");
 }
 
 TEST(LoaderErrorTest, unknown_top_level_key_is_an_error_naming_the_valid_keys) {
   EXPECT_EQ(LoadError("log: {}\nwebb: {}\n"),
             "test.yaml:2:1: webb: unknown key (valid keys: web, log, collection, lag, metrics, shard, "
-            "topic_configs, advice, e2e, kafka, topics, groups, clusters, demo)");
+            "topic_configs, advice, e2e, client_stats, kafka, topics, groups, clusters, demo)");
 }
 
 TEST(LoaderErrorTest, unknown_key_in_kafka_section_names_its_path) {
@@ -459,6 +459,25 @@ TEST(LoaderTest, e2e_section_is_read_and_checked_when_enabled) {
   EXPECT_EQ(config.e2e.interval, Duration(500));
   Config bad = LoadConfigString("kafka: {servers: [a:1]}\ne2e: {enabled: true, acks: \"2\"}\n", "test.yaml");
   EXPECT_THAT(testing::ErrorOf([&] { Validate(bad); }), HasSubstr("e2e.acks"));
+}
+
+}  // namespace
+}  // namespace kpe::config
+
+namespace kpe::config {
+namespace {
+
+TEST(LoaderTest, client_stats_and_web_files_resolve_against_the_config_folder) {
+  const Config config = LoadConfigString(
+      "web: {config_file: web.yml, enable_lifecycle: true}\n"
+      "client_stats: {enabled: true, token_file: token, max_clients: 5, ttl: 1m}\n",
+      "/etc/kpe/config.yaml");
+  EXPECT_EQ(config.web.config_file, "/etc/kpe/web.yml");
+  EXPECT_TRUE(config.web.enable_lifecycle);
+  EXPECT_TRUE(config.client_stats.enabled);
+  EXPECT_EQ(config.client_stats.token_file, "/etc/kpe/token");
+  EXPECT_EQ(config.client_stats.max_clients, 5);
+  EXPECT_EQ(config.client_stats.ttl, Duration(60'000));
 }
 
 }  // namespace
