@@ -23,11 +23,9 @@
 //
 // The cluster.* rules about partitions name the topic as their subject so that an alert says where to look.
 //
-// Extension point: rules over producer and consumer client statistics (batch size, compression, request
-// latency, errors and retries, throttling, small fetches, rebalances) take the client statistics snapshot
-// of src/clientstats/ instead of the cluster snapshot. They belong in their own file (client_rules.h/.cpp)
-// with their own `EvaluateClients(const <clients snapshot>&, const Thresholds&)` returning findings of
-// subject_kind "client" (or "group" for rebalances), sorted with SortFindings and merged with these.
+// Rules over producer and consumer client statistics (batch size, compression, request latency, errors and
+// retries, throttling, small fetches, rebalances, the client's own lag) live in client_rules.h
+// (EvaluateClients); their findings have subject_kind "client" and merge with these through SortFindings.
 
 #include <cstdint>
 #include <map>

@@ -12,6 +12,14 @@ using Setter = void (*)(Thresholds&, double);
 // The config names of the thresholds (config key `advice.<name>`), in one table.
 const std::map<std::string, Setter>& Setters() {
   static const std::map<std::string, Setter> kSetters = {
+      {"client_max_errors", [](Thresholds& t, double v) { t.client_max_errors = v; }},
+      {"client_max_latency_seconds", [](Thresholds& t, double v) { t.client_max_latency_seconds = v; }},
+      {"client_max_rebalances", [](Thresholds& t, double v) { t.client_max_rebalances = v; }},
+      {"client_max_throttle_seconds", [](Thresholds& t, double v) { t.client_max_throttle_seconds = v; }},
+      {"client_min_batch_bytes", [](Thresholds& t, double v) { t.client_min_batch_bytes = v; }},
+      {"client_min_compression_ratio", [](Thresholds& t, double v) { t.client_min_compression_ratio = v; }},
+      {"client_min_consumed_messages", [](Thresholds& t, double v) { t.client_min_consumed_messages = v; }},
+      {"client_min_messages_per_fetch", [](Thresholds& t, double v) { t.client_min_messages_per_fetch = v; }},
       {"lag_critical_messages", [](Thresholds& t, double v) { t.lag_critical_messages = static_cast<int64_t>(v); }},
       {"lag_critical_seconds", [](Thresholds& t, double v) { t.lag_critical_seconds = v; }},
       {"lag_warning_messages", [](Thresholds& t, double v) { t.lag_warning_messages = static_cast<int64_t>(v); }},

@@ -53,6 +53,29 @@ struct Thresholds {
   double lag_warning_seconds = 300;
   /// Default 3,600 s (1 h).
   double lag_critical_seconds = 3600;
+
+  // --- client.* rules over applications' librdkafka statistics (client_rules.h). client.consumer_lag uses
+  // lag_warning_messages and lag_critical_messages above.
+  /// client.producer_small_batches: average produced message set below this many bytes (after
+  /// compression). Default 1 KiB: below it the per-request cost dominates.
+  double client_min_batch_bytes = 1024;
+  /// client.producer_uncompressed: estimated compression ratio below this. Default 1.1: text and JSON
+  /// compress 2-5x with lz4 or zstd, so ~1 means no compression.
+  double client_min_compression_ratio = 1.1;
+  /// client.request_latency: p99 rtt or int_latency above this, in seconds. Default 0.1 (100 ms).
+  double client_max_latency_seconds = 0.1;
+  /// client.request_errors: txerrs + txretries + req_timeouts since start above this. Default 0.
+  double client_max_errors = 0;
+  /// client.throttled: average throttle time of a broker above this, in seconds. Default 0 (any).
+  double client_max_throttle_seconds = 0;
+  /// client.consumer_small_fetches: messages per response below this. Default 10.
+  double client_min_messages_per_fetch = 10;
+  /// client.consumer_small_fetches: consumers that consumed fewer messages since start are not judged.
+  /// Default 1,000.
+  double client_min_consumed_messages = 1000;
+  /// client.consumer_rebalances: rebalances since start above this. Default 20 (each member change of a
+  /// group costs every member a revoke and an assign with the eager assignors).
+  double client_max_rebalances = 20;
 };
 
 /// Sets the threshold called `name` in the config (`advice.<name>`, e.g. "lag_warning_messages").

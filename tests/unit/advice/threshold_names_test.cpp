@@ -18,7 +18,18 @@ TEST(SetThresholdTest, known_names_set_their_threshold) {
 TEST(SetThresholdTest, unknown_name_is_an_error_listing_the_valid_names) {
   Thresholds t;
   const std::string error = SetThreshold(t, "lag_warnings", 1);
-  EXPECT_EQ(error.rfind("advice.lag_warnings: unknown threshold (valid: lag_critical_messages, ", 0), 0u) << error;
+  EXPECT_EQ(error.rfind("advice.lag_warnings: unknown threshold (valid: client_max_errors, ", 0), 0u) << error;
+  EXPECT_NE(error.find(", lag_critical_messages, "), std::string::npos) << error;
+}
+
+TEST(SetThresholdTest, client_thresholds_are_settable_by_name) {
+  Thresholds t;
+  EXPECT_EQ(SetThreshold(t, "client_min_batch_bytes", 4096), "");
+  EXPECT_DOUBLE_EQ(t.client_min_batch_bytes, 4096);
+  EXPECT_EQ(SetThreshold(t, "client_max_latency_seconds", 0.25), "");
+  EXPECT_DOUBLE_EQ(t.client_max_latency_seconds, 0.25);
+  EXPECT_EQ(SetThreshold(t, "client_max_rebalances", 50), "");
+  EXPECT_DOUBLE_EQ(t.client_max_rebalances, 50);
 }
 
 TEST(SetThresholdTest, negative_value_is_an_error) {
