@@ -6,6 +6,7 @@
 #include <map>
 #include <utility>
 
+#include "clientstats/stats_parser.h"
 #include "collect/shard.h"
 #include "collect/snapshot_builder.h"
 
@@ -29,6 +30,21 @@ kafka::ClientOptions MakeClientOptions(const config::ClusterConfig& cluster,
   return options;
 }
 
+// The metadata/offsets client also reports its librdkafka statistics, once per tick: the exporter's
+// own view of every broker (rtt, throttle, queues, errors, connection state). The callback runs on the
+// collector's thread (during its requests or ServeCallbacks), the only one touching `brokers`.
+kafka::ClientOptions StatisticsOptions(const config::ClusterConfig& cluster,
+                                       const config::CollectionConfig& collection,
+                                       std::vector<state::BrokerClientStats>& brokers) {
+  kafka::ClientOptions options = MakeClientOptions(cluster, collection);
+  options.statistics_interval = collection.interval;
+  options.on_statistics = [&brokers](std::string_view json) {
+    auto parsed = clientstats::ParseStatistics(json);
+    if (parsed.statistics) brokers = clientstats::ToBrokerClientStats(*parsed.statistics);
+  };
+  return options;
+}
+
 }  // namespace
 
 bool IsInternalTopic(const std::string& topic) { return topic.rfind("__", 0) == 0; }
@@ -42,7 +58,7 @@ ClusterCollector::ClusterCollector(const config::ValidatedCluster& cluster, Coll
       shard_(settings.shard),
       topic_configs_(settings.topic_configs),
       publish_(std::move(publish)),
-      client_(std::make_unique<kafka::ClusterClient>(MakeClientOptions(cluster_, collection_))),
+      client_(std::make_unique<kafka::ClusterClient>(StatisticsOptions(cluster_, collection_, client_brokers_))),
       groups_client_(std::make_unique<kafka::GroupClient>(
           kafka::GroupClientOptions{MakeClientOptions(cluster_, collection_)})),
       governor_(governor),
@@ -281,6 +297,7 @@ SnapshotPtr ClusterCollector::Cycle() {
 
   auto built = BuildSnapshot(last_.get(), cluster_, topic_filter_, cycle);
   built.cluster_wide = shard_.index == 0;
+  built.client_brokers = client_brokers_;
   for (auto& topic : built.topics) topic.exported = Owns(shard_, topic.name);
   size_t groups_sampled = 0;
   if (built.up) {

@@ -93,6 +93,8 @@ class ClusterCollector {
   void FillEfficiency(state::ClusterSnapshot& snapshot, size_t topics_sampled, size_t groups_sampled);
   void LogTransitions(const state::ClusterSnapshot& snapshot);
 
+  // Declared before client_, whose statistics callback writes it.
+  std::vector<state::BrokerClientStats> client_brokers_;
   const config::ClusterConfig& cluster_;
   const config::NameFilter& topic_filter_;
   const config::NameFilter& group_filter_;

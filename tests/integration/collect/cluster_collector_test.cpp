@@ -179,3 +179,30 @@ TEST_F(ClusterCollectorTest, started_collector_publishes_on_its_interval_and_sto
 
 }  // namespace
 }  // namespace kpe::collect
+
+namespace kpe::collect {
+namespace {
+
+TEST_F(ClusterCollectorTest, own_client_statistics_give_every_broker_its_rtt_and_state) {
+  auto collector = MakeCollector();
+  SnapshotPtr snapshot;
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  do {
+    snapshot = collector->Cycle();
+    std::this_thread::sleep_for(100ms);
+  } while (snapshot->client_brokers.size() < 3 && std::chrono::steady_clock::now() < deadline);
+  ASSERT_EQ(snapshot->client_brokers.size(), 3u);
+  EXPECT_EQ(snapshot->client_brokers[0].broker_id, 1);
+  EXPECT_EQ(snapshot->client_brokers[2].broker_id, 3);
+  size_t up = 0;
+  uint64_t requests = 0;
+  for (const auto& b : snapshot->client_brokers) {
+    up += b.state == "UP" ? 1 : 0;
+    requests += b.requests;
+  }
+  EXPECT_GE(up, 1u);
+  EXPECT_GT(requests, 0u);
+}
+
+}  // namespace
+}  // namespace kpe::collect
