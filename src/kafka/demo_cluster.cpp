@@ -1,6 +1,7 @@
 #include <spdlog/spdlog.h>
 
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <stdexcept>
 #include <string>
@@ -46,9 +47,23 @@ rd::HandlePtr NewHandle(rd_kafka_type_t type, rd::ConfPtr conf, const char* what
   return rk;
 }
 
+using StatisticsFn = std::function<void(std::string_view)>;
+
+// Reports the handle's statistics to `on_statistics` (which outlives the handle) every 5 s.
+void ReportStatistics(rd_kafka_conf_t* conf, const StatisticsFn* on_statistics) {
+  if (!*on_statistics) return;
+  rd::SetProperty(conf, "statistics.interval.ms", "5000");
+  rd_kafka_conf_set_opaque(conf, const_cast<StatisticsFn*>(on_statistics));
+  rd_kafka_conf_set_stats_cb(conf, [](rd_kafka_t*, char* json, size_t json_len, void* opaque) {
+    (*static_cast<const StatisticsFn*>(opaque))(std::string_view(json, json_len));
+    return 0;  // librdkafka frees json
+  });
+}
+
 rd::HandlePtr NewGroupConsumer(const std::string& bootstraps, const char* group, const char* topic,
-                               bool auto_commit) {
+                               bool auto_commit, const StatisticsFn* on_statistics) {
   rd::ConfPtr conf(rd_kafka_conf_new());
+  ReportStatistics(conf.get(), on_statistics);
   rd::SetProperty(conf.get(), "bootstrap.servers", bootstraps);
   rd::SetProperty(conf.get(), "client.id", std::string(group) + "-consumer");
   rd::SetProperty(conf.get(), "group.id", group);
@@ -72,6 +87,9 @@ rd::HandlePtr NewGroupConsumer(const std::string& bootstraps, const char* group,
 }  // namespace
 
 struct DemoCluster::Impl {
+  explicit Impl(StatisticsFn statistics) : on_statistics(std::move(statistics)) {}
+
+  StatisticsFn on_statistics;  // outlives the handles (declared first, destroyed last)
   MockCluster mock{3};
 
   std::mutex mutex;
@@ -153,7 +171,8 @@ struct DemoCluster::Impl {
   }
 };
 
-DemoCluster::DemoCluster() : impl_(std::make_unique<Impl>()) {
+DemoCluster::DemoCluster(std::function<void(std::string_view json)> on_statistics)
+    : impl_(std::make_unique<Impl>(std::move(on_statistics))) {
   Impl& impl = *impl_;
   for (const DemoTopic& topic : kTopics) impl.mock.CreateTopic(topic.name, topic.partitions, 3);
   const std::string bootstraps = impl.mock.Bootstraps();
@@ -161,13 +180,16 @@ DemoCluster::DemoCluster() : impl_(std::make_unique<Impl>()) {
   rd::ConfPtr conf(rd_kafka_conf_new());
   rd::SetProperty(conf.get(), "bootstrap.servers", bootstraps);
   rd::SetProperty(conf.get(), "client.id", "demo-producer");
+  ReportStatistics(conf.get(), &impl.on_statistics);
   rd::SetProperty(conf.get(), "linger.ms", "50");  // fewer, fuller batches: less CPU for the same rate
   rd::SetProperty(conf.get(), "log_level", "4");
   rd::RouteLogsToSpdlog(conf.get());
   impl.producer = NewHandle(RD_KAFKA_PRODUCER, std::move(conf), "producer");
-  impl.lagging_consumer = NewGroupConsumer(bootstraps, kLaggingGroup, kLaggingTopic, /*auto_commit=*/false);
+  impl.lagging_consumer = NewGroupConsumer(bootstraps, kLaggingGroup, kLaggingTopic, /*auto_commit=*/false,
+                                           &impl.on_statistics);
   impl.keeping_up_consumer =
-      NewGroupConsumer(bootstraps, kKeepingUpGroup, kKeepingUpTopic, /*auto_commit=*/true);
+      NewGroupConsumer(bootstraps, kKeepingUpGroup, kKeepingUpTopic, /*auto_commit=*/true,
+                       &impl.on_statistics);
 
   impl.threads.emplace_back([&impl] { impl.RunProducer(); });
   impl.threads.emplace_back([&impl] { impl.RunLaggingConsumer(); });

@@ -4,7 +4,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -54,7 +56,9 @@ class MockCluster {
 /// Not thread-safe, except mock()'s own guarantees.
 class DemoCluster {
  public:
-  DemoCluster();
+  /// With `on_statistics`, the demo's producer and consumers report their librdkafka statistics to
+  /// it every few seconds (on their own threads), as applications do to the exporter's stats endpoint.
+  explicit DemoCluster(std::function<void(std::string_view json)> on_statistics = {});
   ~DemoCluster();
   DemoCluster(const DemoCluster&) = delete;
   DemoCluster& operator=(const DemoCluster&) = delete;
