@@ -9,11 +9,17 @@ BUILD_PACKAGES=(
   libcli11-dev libre2-dev zlib1g-dev libsimdjson-dev libssl-dev libcrypt-dev
 )
 TEST_PACKAGES=(googletest libgtest-dev libgmock-dev prometheus curl python3 python3-kafka python3-yaml yamllint)
+# fuzz/run.sh: clang and its libFuzzer runtime (libclang_rt.fuzzer is in libclang-rt-14-dev).
+FUZZ_PACKAGES=(clang-14 clang libclang-rt-14-dev)
 
 packages=("${BUILD_PACKAGES[@]}")
-if [[ "${1:-}" == "--with-tests" ]]; then
-  packages+=("${TEST_PACKAGES[@]}")
-fi
+for arg in "$@"; do
+  case "$arg" in
+    --with-tests) packages+=("${TEST_PACKAGES[@]}") ;;
+    --with-fuzz) packages+=("${FUZZ_PACKAGES[@]}") ;;
+    *) echo "usage: $0 [--with-tests] [--with-fuzz]" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${packages[@]}"; do

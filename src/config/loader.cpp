@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "config/checks.h"
+#include "util/yaml_documents.h"
 
 namespace kpe::config {
 namespace {
@@ -493,7 +494,7 @@ Config DefaultConfig() {
 Config LoadConfigString(const std::string& yaml, const std::string& source) {
   std::vector<YAML::Node> documents;
   try {
-    documents = YAML::LoadAll(yaml);
+    documents = util::LoadAllYaml(yaml);
   } catch (const YAML::Exception& e) {
     if (e.mark.is_null()) throw ConfigError(source + ": " + e.msg);
     throw ConfigError(source + ":" + std::to_string(e.mark.line + 1) + ":" +

@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "http/tls_context.h"
+#include "util/yaml_documents.h"
 
 namespace kpe::http {
 namespace {
@@ -308,7 +309,7 @@ std::string ToString(TlsVersion value) { return value == TlsVersion::kTls13 ? "T
 WebConfig ParseWebConfig(const std::string& yaml, const std::string& source, const std::string& base_dir) {
   std::vector<YAML::Node> documents;
   try {
-    documents = YAML::LoadAll(yaml);
+    documents = util::LoadAllYaml(yaml);
   } catch (const YAML::Exception& e) {
     if (e.mark.is_null()) throw WebConfigError(source + ": " + e.msg);
     throw WebConfigError(source + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +

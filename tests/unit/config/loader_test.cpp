@@ -148,6 +148,11 @@ TEST(LoaderTest, records_where_each_value_was_set) {
   EXPECT_EQ(config.source, "test.yaml");
 }
 
+// yaml-cpp 0.7's LoadAll loops forever, eating memory, on this (found by fuzz/fuzz_config).
+TEST(LoaderErrorTest, stray_leading_comma_is_invalid_yaml_naming_line_and_column_not_a_hang) {
+  EXPECT_EQ(LoadError(",log: {}\n"), "test.yaml:1:1: did not find expected node content");
+}
+
 TEST(LoaderErrorTest, unknown_key_is_an_error_naming_file_line_column_key_and_valid_keys) {
   EXPECT_EQ(LoadError("web:\n  listen_adress: \":9308\"\n"),
             "test.yaml:2:3: web.listen_adress: unknown key (valid keys: listen_address, "

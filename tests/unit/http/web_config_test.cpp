@@ -245,5 +245,10 @@ TEST_F(WebConfigTest, invalid_yaml_names_line_and_column) {
   EXPECT_EQ(Error("tls_server_config: [\n").rfind("web.yml:2:1: invalid YAML: ", 0), 0u) << Error("tls_server_config: [\n");
 }
 
+// yaml-cpp 0.7's LoadAll loops forever on this (found by fuzz/fuzz_config).
+TEST_F(WebConfigTest, stray_leading_comma_is_invalid_yaml_naming_line_and_column_not_a_hang) {
+  EXPECT_EQ(Error(",basic_auth_users: {}\n"), "web.yml:1:1: invalid YAML: did not find expected node content");
+}
+
 }  // namespace
 }  // namespace kpe::http
