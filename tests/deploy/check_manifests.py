@@ -12,7 +12,9 @@ limit. Services select the pods of a Deployment and target their `metrics` port;
 select a Service's labels and scrape its `metrics` port at the config's telemetry_path; PodMonitors
 select a Deployment's pod labels and scrape a `metrics` container port; Deployment selectors match
 their pod labels; the sidecar's application posts statistics to the sidecar's port on localhost;
-kustomization.yaml lists files that exist. With CONFIG_OUT_DIR, writes each mounted exporter config
+kustomization.yaml lists files that exist. A StatefulSet (the sharded example) is checked as a Deployment
+is, and also: its serviceName is a headless Service of its folder, and its exporter runs with
+--shard.index=auto (the pod ordinal) and --shard.count equal to its replicas (no gap, no overlap). With CONFIG_OUT_DIR, writes each mounted exporter config
 there (NAME.yaml) for the caller to load with the real exporter.
 """
 import glob
@@ -164,6 +166,23 @@ def check_container(where, c, pod_spec, folder_docs, image_uid, config_out):
     return telemetry
 
 
+def check_shards(where, statefulset, exporters, services):
+    """A StatefulSet of sharded exporters: governed by a headless Service, each pod's shard is its ordinal
+    and the shard count is the replica count."""
+    spec = statefulset["spec"]
+    governing = next((s for _, s in services if s["metadata"]["name"] == spec.get("serviceName")), None)
+    check(governing is not None and governing["spec"].get("clusterIP") == "None",
+          f"{where}: serviceName {spec.get('serviceName')} is a headless Service of its folder")
+    replicas = spec.get("replicas", 1)
+    for c in exporters:
+        args = c.get("args", []) + c.get("command", [])
+        index = [a.split("=", 1)[1] for a in args if a.startswith("--shard.index=")]
+        count = [a.split("=", 1)[1] for a in args if a.startswith("--shard.count=")]
+        check(index == ["auto"], f"{where}: container {c['name']} runs with --shard.index=auto (has {index})")
+        check(count == [str(replicas)],
+              f"{where}: container {c['name']} --shard.count is the replica count {replicas} (has {count})")
+
+
 def to_bytes(quantity):
     units = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "K": 10**3, "M": 10**6, "G": 10**9}
     m = re.match(r"^(\d+(?:\.\d+)?)([KMG]i?)?$", str(quantity))
@@ -189,11 +208,12 @@ def main():
 
     exporter_containers = 0
     for folder, folder_docs in sorted(by_folder.items()):
-        deployments = [(p, d) for p, d in folder_docs if d["kind"] == "Deployment"]
+        # Workloads running the exporter's pods: Deployments, and StatefulSets for the sharded example.
+        deployments = [(p, d) for p, d in folder_docs if d["kind"] in ("Deployment", "StatefulSet")]
         services = [(p, d) for p, d in folder_docs if d["kind"] == "Service"]
         telemetry = {}
         for path, d in deployments:
-            where = f"{path} Deployment {d['metadata']['name']}"
+            where = f"{path} {d['kind']} {d['metadata']['name']}"
             template = d["spec"]["template"]
             pod_labels = template["metadata"].get("labels", {})
             check(subset(d["spec"]["selector"].get("matchLabels"), pod_labels),
@@ -215,7 +235,9 @@ def main():
                 for p in c.get("ports", []):
                     check(p.get("containerPort") != METRICS_PORT and p.get("name") != "metrics",
                           f"{where}: container {c['name']} port {p.get('name')} leaves 9308/`metrics` to the exporter")
-            if d["spec"].get("replicas", 1) != 1 and not others:
+            if d["kind"] == "StatefulSet":
+                check_shards(where, d, exporters, services)
+            elif d["spec"].get("replicas", 1) != 1 and not others:
                 fail(f"{where}: a standalone exporter runs one replica (more export every series twice)")
 
         def deployment_for(selector):
@@ -225,7 +247,7 @@ def main():
         for path, s in services:
             where = f"{path} Service {s['metadata']['name']}"
             target = deployment_for(s["spec"].get("selector"))
-            if not check(target is not None, f"{where}: selector {s['spec'].get('selector')} matches a Deployment's pods"):
+            if not check(target is not None, f"{where}: selector {s['spec'].get('selector')} matches a Deployment's or StatefulSet's pods"):
                 continue
             port = next((p for p in s["spec"].get("ports", []) if p.get("name") == "metrics"), None)
             check(port is not None and port.get("port") == METRICS_PORT and port.get("targetPort") in ("metrics", METRICS_PORT),
@@ -249,7 +271,7 @@ def main():
                 endpoints = m["spec"].get("endpoints", [])
             else:
                 dep = deployment_for(selector)
-                if not check(dep is not None, f"{where}: selector {selector} matches a Deployment's pod labels"):
+                if not check(dep is not None, f"{where}: selector {selector} matches a Deployment's or StatefulSet's pod labels"):
                     continue
                 port_names = {p.get("name") for c in dep[1]["spec"]["template"]["spec"]["containers"]
                               for p in c.get("ports", [])}

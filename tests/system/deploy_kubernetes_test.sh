@@ -51,12 +51,18 @@ broken_manifest telemetry-path servicemonitor.yaml 's#path: /metrics#path: /prom
 broken_manifest servicemonitor-port servicemonitor.yaml 's/- port: metrics/- port: web/' "scrapes port \`metrics\`"
 broken_manifest both-monitors kustomization.yaml 's/  - servicemonitor.yaml/  - servicemonitor.yaml\n  - podmonitor.yaml/' \
   "not both"
+broken_manifest shard-count sharded/statefulset.yaml 's/--shard.count=3/--shard.count=2/' \
+  "--shard.count is the replica count 3 (has ['2'])"
+broken_manifest shard-index sharded/statefulset.yaml 's/--shard.index=auto/--shard.index=0/' \
+  "runs with --shard.index=auto (has ['0'])"
+broken_manifest shard-service sharded/service.yaml 's/clusterIP: None/clusterIP: 10.0.0.1/' \
+  "serviceName kafka-perf-exporter-sharded is a headless Service"
 broken_manifest stats-url sidecar/deployment.yaml 's#localhost:9308/api#localhost:9309/api#' \
   "posts statistics to http://localhost:9308/api/v1/librdkafka/stats"
 
 # Every mounted config loads in the real exporter (brokers and address overridden: nothing to reach).
 configs=("$KPE_TMP"/configs/*.yaml)
-((${#configs[@]} >= 2)) || fail "want the configs of the standalone exporter and the sidecar, got: ${configs[*]}"
+((${#configs[@]} >= 3)) || fail "want the configs of the standalone, sidecar and sharded exporters, got: ${configs[*]}"
 for config in "${configs[@]}"; do
   name=$(basename "$config" .yaml)
   : >"$KPE_TMP/$name.log"  # start_exporter may read it before the background exporter creates it
