@@ -1,9 +1,11 @@
-// kafka-perf-exporter: parse flags → load and validate config → run. Nothing else lives here.
+// kafka-perf-exporter: parse flags → load and validate config → run the daemon, or the `advise`
+// subcommand. Nothing else lives here.
 
 #include <cstdio>
 #include <exception>
 #include <iostream>
 
+#include "app/advise_command.h"
 #include "app/app.h"
 #include "app/logging.h"
 #include "config/flags.h"
@@ -22,7 +24,19 @@ int main(int argc, char** argv) {
     std::cerr << "kafka-perf-exporter: " << e.what() << "\n";
     return 1;
   }
-  kpe::app::SetUpLogging(config->config.log);
+  const bool advise = command_line.command == kpe::config::CommandLine::Command::kAdvise;
+  auto log = config->config.log;
+  // A one-shot command talks to a person or a pipeline: only warnings and errors, unless asked.
+  if (advise && config->config.origins.count("log.level") == 0) log.level = "warn";
+  kpe::app::SetUpLogging(log);
+  if (advise) {
+    try {
+      return kpe::app::RunAdvise(config, command_line.advise);
+    } catch (const std::exception& e) {
+      std::cerr << "kafka-perf-exporter advise: " << e.what() << "\n";
+      return 1;
+    }
+  }
   try {
     kpe::app::App app(config);
     return app.Run();

@@ -52,6 +52,8 @@ struct Flags {
   std::string cluster_name;
   bool demo = false;
   bool version = false;
+  std::string advise_duration;
+  std::string advise_output = "table";
 };
 
 const CLI::Validator kLabelPair(
@@ -282,15 +284,32 @@ CommandLine ParseCommandLine(int argc, const char* const* argv) {
                "(default: off)");
   app.add_flag("--version", flags.version, "Print the version and exit");
 
+  CLI::App* advise = app.add_subcommand(
+      "advise",
+      "Collect twice, --advise.duration apart, evaluate the tuning rules and print the findings, then exit: "
+      "0 without a critical finding, 3 with one (for CI pipelines), 1 when a cluster cannot be reached, 2 on "
+      "usage errors. Takes every flag of the daemon too (see kafka-perf-exporter --help), --config included.");
+  advise->fallthrough();
+  advise->add_option("--advise.duration", flags.advise_duration,
+                     "Time between the two collections rates are measured over, e.g. 30s, 1m")
+      ->type_name("DURATION")
+      ->check(kDuration)
+      ->default_str("30s");
+  advise->add_option("--output", flags.advise_output, "What to print: a table for people, or JSON")
+      ->type_name("FORMAT")
+      ->check(CLI::IsMember({"table", "json"}))
+      ->default_str("table");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
-    return Exit(0, app.help());
+    return Exit(0, advise->parsed() ? advise->help() : app.help());
   } catch (const CLI::ExtrasError&) {
     const std::string extra = app.remaining().empty() ? std::string() : app.remaining().front();
     if (extra.starts_with('-'))
       return UsageError("unknown flag " + extra.substr(0, extra.find('=')));
-    return UsageError("unexpected argument \"" + extra + "\" (this program takes only flags)");
+    return UsageError("unexpected argument \"" + extra +
+                      "\" (this program takes only flags, and the subcommand advise)");
   } catch (const CLI::ParseError& e) {
     return UsageError(e.what());
   }
@@ -310,6 +329,15 @@ CommandLine ParseCommandLine(int argc, const char* const* argv) {
     return Exit(1, std::string(kProgram) + ": " + e.what() + "\n");
   }
   if (const std::string error = Apply(app, flags, result.config); !error.empty()) return UsageError(error);
+  if (advise->parsed()) {
+    result.command = CommandLine::Command::kAdvise;
+    if (advise->get_option("--advise.duration")->count() > 0) {
+      result.advise.duration = ParseDuration(flags.advise_duration);
+      if (result.advise.duration.count() <= 0) return UsageError("--advise.duration: must be above 0");
+    }
+    result.advise.output =
+        flags.advise_output == "json" ? AdviseOptions::Output::kJson : AdviseOptions::Output::kTable;
+  }
   return result;
 }
 

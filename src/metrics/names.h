@@ -12,10 +12,10 @@
 namespace kpe::metrics {
 
 /// Which renderer emits a family: once per snapshot change (RenderExposition), on every scrape
-/// (RenderVolatile), from the application clients' statistics (RenderClients), or from the
-/// end-to-end probe's snapshot (RenderProbe). A name belongs to exactly one part, so the texts never
-/// repeat a family.
-enum class Part { kSnapshot, kVolatile, kClients, kProbe };
+/// (RenderVolatile), from the application clients' statistics (RenderClients), from the
+/// end-to-end probe's snapshot (RenderProbe), or from the tuning advisor's findings (RenderAdvice).
+/// A name belongs to exactly one part, so the texts never repeat a family.
+enum class Part { kSnapshot, kVolatile, kClients, kProbe, kAdvice };
 
 struct FamilySpec {
   std::string_view name;
@@ -30,6 +30,10 @@ using prometheus::MetricType;
 // ones append what the value means); the process_* ones are those of the Prometheus client
 // libraries' process collector.
 inline constexpr std::array kFamilies = {
+    FamilySpec{"kafka_advice", MetricType::Gauge, Part::kAdvice,
+               "1 per active finding of the tuning advisor (GET /advice), labelled with the rule id, "
+               "severity (info, warning, critical), subject_kind (topic, group, client, broker, "
+               "cluster), subject and cluster (empty for client findings)."},
     FamilySpec{"kafka_broker_info", MetricType::Gauge, Part::kSnapshot,
                "Information about the Kafka Broker."},
     FamilySpec{"kafka_broker_leaders", MetricType::Gauge, Part::kSnapshot,
