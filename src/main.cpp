@@ -37,8 +37,14 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
+  // A reload reads the config file again and applies the same command line on top of it.
+  auto reload = [argc, argv]() {
+    auto again = kpe::config::ParseCommandLine(argc, argv);
+    if (again.action == kpe::config::CommandLine::Action::kExit) throw kpe::config::ConfigError(again.message);
+    return kpe::config::Validate(std::move(again.config));
+  };
   try {
-    kpe::app::App app(config);
+    kpe::app::App app(config, reload);
     return app.Run();
   } catch (const std::exception& e) {
     std::cerr << "kafka-perf-exporter: " << e.what() << "\n";

@@ -1,6 +1,7 @@
 #pragma once
 // The running daemon: wires config, collectors, the exposition cache and the HTTP server together.
 
+#include <functional>
 #include <memory>
 
 #include "config/config.h"
@@ -11,7 +12,11 @@ namespace kpe::app {
 /// Thread-safety: Stop() may be called from any thread; everything else from the thread that made it.
 class App {
  public:
-  explicit App(std::shared_ptr<const config::ValidatedConfig> config);
+  /// Reads and validates the configuration again (file and flags); throws config::ConfigError.
+  using Reloader = std::function<std::shared_ptr<const config::ValidatedConfig>()>;
+
+  /// `reloader` is called on SIGHUP (and POST /-/reload when enabled); without one, reloads fail.
+  explicit App(std::shared_ptr<const config::ValidatedConfig> config, Reloader reloader = {});
   ~App();
   App(const App&) = delete;
   App& operator=(const App&) = delete;

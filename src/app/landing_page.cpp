@@ -28,7 +28,7 @@ std::string RenderLandingPage(const config::Config& config, const metrics::Build
       HtmlEscape(build.version) + ", librdkafka " + HtmlEscape(build.librdkafka_version) +
       (config.demo ? ". <strong>Demo mode</strong>: watching an embedded mock cluster." : ".") +
       "</p>\n<ul>\n<li><a href=\"" + metrics_path + "\">Metrics</a> (" + metrics_path +
-      ")</li>\n<li><a href=\"/healthz\">/healthz</a></li>\n<li><a href=\"/readyz\">/readyz</a></li>\n</ul>\n"
+      ")</li>\n<li><a href=\"/advice\">Tuning advice</a> (/advice)</li>\n<li><a href=\"/healthz\">/healthz</a></li>\n<li><a href=\"/readyz\">/readyz</a></li>\n</ul>\n"
       "<h2>Clusters</h2>\n<table>\n<tr><th>cluster</th><th>state</th><th>brokers</th><th>topics</th>"
       "<th>problems</th></tr>\n";
   for (const auto& snapshot : snapshots) {

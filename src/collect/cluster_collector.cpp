@@ -548,6 +548,7 @@ void ClusterCollector::LogTransitions(const state::ClusterSnapshot& snapshot) {
 }
 
 void ClusterCollector::Start() {
+  if (thread_.joinable()) return;  // already running
   {
     std::lock_guard lock(mutex_);
     stopping_ = false;

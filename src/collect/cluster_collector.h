@@ -66,6 +66,7 @@ class ClusterCollector {
   /// Runs one tick and returns the snapshot it leaves (published when anything was sampled).
   SnapshotPtr Cycle();
 
+  /// Starts the collecting thread; does nothing when it runs already.
   void Start();
   /// Stops the thread; returns once an in-flight request finished (bounded by collection.timeout).
   void Stop();

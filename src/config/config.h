@@ -23,6 +23,7 @@ using Duration = std::chrono::milliseconds;
 struct FilterConfig {
   std::string filter = ".*";
   std::string exclude = "^$";
+  bool operator==(const FilterConfig&) const = default;
 };
 
 /// One Kafka cluster to watch.
@@ -44,6 +45,7 @@ struct ClusterConfig {
   std::vector<std::string> static_groups;
   /// Export __consumer_offsets, __transaction_state and other topics starting with "__".
   bool include_internal_topics = false;
+  bool operator==(const ClusterConfig&) const = default;
 };
 
 struct WebConfig {
@@ -57,11 +59,13 @@ struct WebConfig {
   int max_connections = 512;
   /// A request must arrive in full within this time.
   Duration read_timeout{10000};
+  bool operator==(const WebConfig&) const = default;
 };
 
 struct LogConfig {
   std::string level = "info";   // trace, debug, info, warn, error, off
   std::string format = "text";  // text, json
+  bool operator==(const LogConfig&) const = default;
 };
 
 struct CollectionConfig {
@@ -85,6 +89,7 @@ struct CollectionConfig {
   /// (0.01 = 1% of one core), measured over `cpu_window`. 0 disables it.
   double cpu_budget = 0.01;
   Duration cpu_window{120000};
+  bool operator==(const CollectionConfig&) const = default;
 };
 
 struct LagConfig {
@@ -93,6 +98,7 @@ struct LagConfig {
   bool precise = false;
   /// Uncached record reads per cycle and cluster in precise mode (the rest wait for the next cycle).
   int precise_max_reads = 100;
+  bool operator==(const LagConfig&) const = default;
 };
 
 struct MetricsConfig {
@@ -101,6 +107,7 @@ struct MetricsConfig {
   int max_series = 0;
   /// Per-partition families always rendered per topic (e.g. kafka_topic_partition_oldest_offset).
   std::vector<std::string> topic_granularity;
+  bool operator==(const MetricsConfig&) const = default;
 };
 
 /// Topic configuration read with DescribeConfigs (for kafka_topic_config, under-min-ISR and advice).
@@ -112,6 +119,7 @@ struct TopicConfigsConfig {
                                    "segment.bytes"};
   /// Topic configurations change rarely: read again after this long.
   Duration ttl{3'600'000};
+  bool operator==(const TopicConfigsConfig&) const = default;
 };
 
 /// End-to-end probe: produce to and consume from a canary topic of each cluster, measuring what a
@@ -129,6 +137,7 @@ struct E2EConfig {
   Duration metadata_interval{30000};
   /// Deadline of the probe's metadata requests and topic creation (kept short: it bounds stopping).
   Duration timeout{5000};
+  bool operator==(const E2EConfig&) const = default;
 };
 
 /// POST /api/v1/librdkafka/stats: applications' librdkafka statistics, exported as kafka_client_*.
@@ -143,6 +152,7 @@ struct ClientStatsConfig {
   Duration ttl{300'000};
   /// Clients tracked at once; reports of further clients get 429.
   int max_clients = 1000;
+  bool operator==(const ClientStatsConfig&) const = default;
 };
 
 /// Splitting the work across replicas: consumer groups and topics are owned by the replica whose
@@ -150,6 +160,7 @@ struct ClientStatsConfig {
 struct ShardConfig {
   int index = 0;
   int count = 1;
+  bool operator==(const ShardConfig&) const = default;
 };
 
 struct Config {

@@ -728,8 +728,13 @@ std::shared_ptr<const Exposition> RenderExposition(const SnapshotList& snapshots
 
 std::string RenderVolatile(const SnapshotList& snapshots, state::WallClock::time_point now,
                            const ProcessStats& process, const BuildInfo& build,
-                           const GovernorStats& governor) {
+                           const GovernorStats& governor, const ReloadStats& reload) {
   FamilySet set;
+  set.Add(Vol("kafka_perf_exporter_config_last_reload_successful"), {}, reload.last_successful ? 1 : 0);
+  if (reload.last_success_timestamp_seconds > 0) {
+    set.Add(Vol("kafka_perf_exporter_config_last_reload_success_timestamp_seconds"), {},
+            reload.last_success_timestamp_seconds);
+  }
   set.Add(Vol("kafka_perf_exporter_cpu_budget_cores"), {}, governor.budget_cores);
   set.Add(Vol("kafka_perf_exporter_cpu_usage_cores"), {}, governor.usage_cores);
   set.Add(Vol("kafka_perf_exporter_interval_stretch"), {}, governor.stretch);

@@ -57,6 +57,12 @@ struct GovernorStats {
   double stretch = 1;
 };
 
+/// Outcome of the configuration (re)loads, rendered per scrape.
+struct ReloadStats {
+  bool last_successful = true;
+  double last_success_timestamp_seconds = 0;
+};
+
 /// Rendered text of everything derived from snapshots, and its gzip member. Immutable once made.
 struct Exposition {
   std::string text;
@@ -84,6 +90,6 @@ std::shared_ptr<const Exposition> RenderExposition(const SnapshotList& snapshots
 /// process_* families from `process`, and the CPU governor's budget, usage and stretch. Pure function.
 std::string RenderVolatile(const SnapshotList& snapshots, state::WallClock::time_point now,
                            const ProcessStats& process, const BuildInfo& build,
-                           const GovernorStats& governor = {});
+                           const GovernorStats& governor = {}, const ReloadStats& reload = {});
 
 }  // namespace kpe::metrics

@@ -279,6 +279,11 @@ inline constexpr std::array kFamilies = {
                Part::kSnapshot, "Unix time of the collector's latest successful run."},
     FamilySpec{"kafka_perf_exporter_collector_success", MetricType::Gauge, Part::kSnapshot,
                "1 if the collector's latest run succeeded, 0 otherwise."},
+    FamilySpec{"kafka_perf_exporter_config_last_reload_success_timestamp_seconds", MetricType::Gauge,
+               Part::kVolatile, "Unix time of the last successful configuration (re)load."},
+    FamilySpec{"kafka_perf_exporter_config_last_reload_successful", MetricType::Gauge, Part::kVolatile,
+               "1 if the last configuration reload (SIGHUP or POST /-/reload) succeeded, 0 if it was "
+               "rejected and the previous configuration kept running."},
     FamilySpec{"kafka_perf_exporter_cpu_budget_cores", MetricType::Gauge, Part::kVolatile,
                "CPU the exporter may use, in cores (0.01 = 1% of one core); 0 when the governor is "
                "off."},

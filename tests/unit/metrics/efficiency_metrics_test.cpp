@@ -74,5 +74,12 @@ TEST(EfficiencyMetricsTest, governor_state_is_rendered_per_scrape) {
   EXPECT_EQ(SampleValue(text, "kafka_perf_exporter_interval_stretch"), 1.5);
 }
 
+TEST(EfficiencyMetricsTest, reload_outcome_is_rendered_per_scrape) {
+  const std::string text = RenderVolatile(One(BasicSnapshot()), At(kCollectedAt), ProcessStats{},
+                                          BuildInfo{"1", "2"}, GovernorStats{}, ReloadStats{false, 1700000000});
+  EXPECT_EQ(SampleValue(text, "kafka_perf_exporter_config_last_reload_successful"), 0);
+  EXPECT_EQ(SampleValue(text, "kafka_perf_exporter_config_last_reload_success_timestamp_seconds"), 1700000000);
+}
+
 }  // namespace
 }  // namespace kpe::metrics
