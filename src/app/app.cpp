@@ -540,6 +540,7 @@ int App::Run() {
       std::chrono::duration_cast<std::chrono::seconds>(cfg.collection.cpu_window));
   for (const auto& cluster : initial->clusters) s.running.push_back(s.StartCluster(initial, cluster));
   for (const auto& r : s.running) s.slots.push_back(r.slot);
+  s.Rerender();  // serve kafka_up 0 and the rest of the starting state until the first cycles end
 
   if (cfg.e2e.enabled) {
     for (const auto& cluster : initial->clusters) {
