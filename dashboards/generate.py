@@ -10,7 +10,9 @@ Every query filters on the `cluster` variable (every series of the exporter carr
 `filters` ad hoc variable adds matchers on any other label (the exporter's constant labels, e.g. env),
 which Grafana applies to every query of the dashboard. The exporter-wide families (process_*, the CPU
 governor's, kafka_perf_exporter_build_info) carry no `cluster` label: their panels filter on `instance`,
-whose values come from the exporters that serve the selected clusters.
+whose values come from the exporters that serve the selected clusters. The applications' client series
+(kafka_client_*, ingested librdkafka statistics) carry no `cluster` either: the Clients dashboard filters
+on the label they report under and their client.id.
 """
 import json
 import os
@@ -151,9 +153,11 @@ def cluster_overview():
               [target(f"min by (cluster) (kafka_up{{{C}}})", "{{cluster}}", instant=True)],
               w=4, h=4, th=thresholds("red", (1, "green")), mappings=UP_DOWN),
         panel(L, "stat", "Exporter up", "Prometheus's own up series of every exporter target that serves the "
-              "cluster (targets are matched to clusters by kafka_up seen in the last hour).",
+              "cluster (targets are matched to clusters by kafka_perf_exporter_snapshots_published_total seen "
+              "in the last hour, which every replica of a sharded exporter exports; kafka_up only replica 0).",
               [target(f"max by (cluster, instance) (up * on (job, instance) group_right () "
-                      f"max by (cluster, job, instance) (last_over_time(kafka_up{{{C}}}[1h]) * 0 + 1))",
+                      f"max by (cluster, job, instance) "
+                      f"(last_over_time(kafka_perf_exporter_snapshots_published_total{{{C}}}[1h]) * 0 + 1))",
                       "{{cluster}} {{instance}}", instant=True)],
               w=4, h=4, th=thresholds("red", (1, "green")), mappings=UP_DOWN),
         panel(L, "stat", "Brokers", "kafka_brokers: brokers in the cluster's metadata. A drop means a broker left "
@@ -163,6 +167,12 @@ def cluster_overview():
         panel(L, "stat", "Under-replicated partitions", "Partitions whose in-sync replicas are fewer than "
               "their replicas (kafka_cluster_under_replicated_partitions). Should be 0.",
               [target(f"max by (cluster) (kafka_cluster_under_replicated_partitions{{{C}}})", "{{cluster}}",
+                      instant=True)], w=4, h=4, th=ZERO_GOOD),
+        panel(L, "stat", "Under min ISR", "Partitions whose in-sync replicas are fewer than their topic's "
+              "min.insync.replicas (kafka_cluster_under_min_isr_partitions): producers with acks=all get "
+              "NOT_ENOUGH_REPLICAS. Counts only topics whose configuration the exporter could read "
+              "(DescribeConfigs). Should be 0.",
+              [target(f"max by (cluster) (kafka_cluster_under_min_isr_partitions{{{C}}})", "{{cluster}}",
                       instant=True)], w=4, h=4, th=ZERO_GOOD),
         panel(L, "stat", "Offline partitions", "Partitions without a leader (kafka_cluster_offline_partitions): "
               "nobody can read or write them. Should be 0.",
@@ -174,20 +184,20 @@ def cluster_overview():
                   "-1": {"text": "none", "color": "red", "index": 0}}}]),
         panel(L, "stat", "Topics", "Topics watched (after --topic.filter / --topic.exclude).",
               [target(f"max by (cluster) (kafka_cluster_topics{{{C}}})", "{{cluster}}", instant=True)],
-              w=6, h=4, th=thresholds("blue")),
+              w=5, h=4, th=thresholds("blue")),
         panel(L, "stat", "Partitions", "Partitions of the watched topics.",
               [target(f"max by (cluster) (kafka_cluster_partitions{{{C}}})", "{{cluster}}", instant=True)],
-              w=6, h=4, th=thresholds("blue")),
+              w=5, h=4, th=thresholds("blue")),
         panel(L, "stat", "Consumer groups", "Consumer groups exported (after --group.filter / --group.exclude).",
               [target(f"max by (cluster) (kafka_cluster_consumergroups{{{C}}})", "{{cluster}}", instant=True)],
-              w=6, h=4, th=thresholds("blue")),
+              w=5, h=4, th=thresholds("blue")),
         panel(L, "stat", "Leaders on their preferred broker", "Share of partitions whose leader is their first "
               "replica. Low after broker restarts: run a preferred leader election to rebalance the load. "
               "(Topics folded to partition=\"all\" by the series budget count as one partition.)",
               [target(f"sum by (cluster) (kafka_topic_partition_leader_is_preferred{{{T}}}) / "
                       f"count by (cluster) (kafka_topic_partition_leader_is_preferred{{{T}}})", "{{cluster}}",
                       instant=True)],
-              unit="percentunit", w=6, h=4, th=thresholds("red", (0.8, "orange"), (0.95, "green"))),
+              unit="percentunit", w=5, h=4, th=thresholds("red", (0.8, "orange"), (0.95, "green"))),
     ]
     ps.append(L.row("Throughput"))
     ps += [
@@ -205,11 +215,15 @@ def cluster_overview():
     ]
     ps.append(L.row("Partitions and brokers"))
     ps += [
-        panel(L, "bargauge", "Partition leaders per broker", "Partitions led by each broker, counted from "
-              "kafka_topic_partition_leader (its value is the leader's broker id; -1: no leader). An uneven "
-              "spread puts more load on some brokers.",
-              [target(f'count_values by (cluster) ("broker", kafka_topic_partition_leader{{{T}}})',
-                      "{{cluster}} broker {{broker}}", instant=True)], w=8, h=8, th=thresholds("blue")),
+        panel(L, "bargauge", "Leaders and replicas per broker", "Watched partitions each broker leads "
+              "(kafka_broker_leaders) and replicas of watched partitions it hosts (kafka_broker_partitions). "
+              "An uneven spread of leaders puts more produce and fetch load on some brokers: run a preferred "
+              "leader election, or reassign partitions when the replicas themselves are uneven.",
+              [target(f"max by (cluster, id) (kafka_broker_leaders{{{C}}})", "{{cluster}} broker {{id}} leaders",
+                      instant=True),
+               target(f"max by (cluster, id) (kafka_broker_partitions{{{C}}})",
+                      "{{cluster}} broker {{id}} replicas", ref="B", instant=True)],
+              w=8, h=8, th=thresholds("blue")),
         panel(L, "table", "Brokers", "kafka_broker_info: every broker in the metadata, with its address and rack.",
               [target(f"max by (cluster, id, address, rack) (kafka_broker_info{{{C}}})", instant=True,
                       table=True)], w=8, h=8),
@@ -231,6 +245,28 @@ def cluster_overview():
               [target(f"min by (cluster, topic) (kafka_topic_partition_in_sync_replica{{{T}}})", "{{topic}} ISR"),
                target(f"max by (cluster, topic) (kafka_topic_partition_replicas{{{T}}})", "{{topic}} replicas",
                       ref="B")], w=8, h=8),
+        panel(L, "timeseries", "Under-min-ISR partitions by topic", "Partitions of the topic whose ISR is "
+              "below the topic's min.insync.replicas (kafka_topic_partition_under_min_isr): writes with "
+              "acks=all fail on them. Needs the topic configurations (DescribeConfigs on the topics); "
+              "absent where the exporter cannot read them.",
+              [target(f"sum by (cluster, topic) (kafka_topic_partition_under_min_isr{{{T}}})", "{{topic}}")],
+              w=8, h=8, th=ZERO_GOOD),
+        panel(L, "timeseries", "Broker round-trip time (exporter's client)", "Round-trip time of the "
+              "exporter's own requests to each broker over its latest statistics interval "
+              "(kafka_perf_exporter_broker_rtt_seconds, avg and p99, from librdkafka's statistics): a broker "
+              "slow to answer everyone shows here first, independently of the applications' clients.",
+              [target(f'max by (cluster, broker_id) (kafka_perf_exporter_broker_rtt_seconds{{{C}, stat="p99"}})',
+                      "{{cluster}} broker {{broker_id}} p99"),
+               target(f'max by (cluster, broker_id) (kafka_perf_exporter_broker_rtt_seconds{{{C}, stat="avg"}})',
+                      "{{cluster}} broker {{broker_id}} avg", ref="B")], unit="s", w=8, h=8,
+              th=thresholds("green", (0.1, "orange"), (0.5, "red"))),
+        panel(L, "stat", "Exporter's connections to brokers", "kafka_perf_exporter_broker_connection_up: 1 "
+              "while the exporter's own client is connected to the broker (librdkafka state UP). DOWN for a "
+              "broker that leads watched partitions: the broker or the network path to it is failing (a "
+              "broker leading none may just be idle).",
+              [target(f"min by (cluster, broker_id) (kafka_perf_exporter_broker_connection_up{{{C}}})",
+                      "{{cluster}} broker {{broker_id}}", instant=True)],
+              w=8, h=8, th=thresholds("red", (1, "green")), mappings=UP_DOWN),
     ]
     return dashboard("kpe-cluster-overview", "Kafka / Cluster overview",
                      "Brokers, partition health and traffic of the clusters watched by kafka-perf-exporter.",
@@ -350,8 +386,9 @@ def consumer_lag():
 def exporter():
     L = Layout()
     I = 'instance=~"$instance"'
-    instance_var = query_var("instance", "Exporter", f"label_values(kafka_up{{{C}}}, instance)",
-                             "Exporter targets serving the selected clusters.")
+    instance_var = query_var("instance", "Exporter",
+                             f"label_values(kafka_perf_exporter_snapshots_published_total{{{C}}}, instance)",
+                             "Exporter targets serving the selected clusters (every replica of a sharded exporter).")
     ps = [L.row("Cost")]
     ps += [
         panel(L, "timeseries", "CPU use vs budget", "The CPU governor's view: use over its window "
@@ -449,14 +486,274 @@ def exporter():
               [target(f"max by (instance) (scrape_duration_seconds{{{I}}})", "{{instance}}")],
               unit="s", w=12, h=6),
     ]
+    ps.append(L.row("Advice and configuration"))
+    ps += [
+        panel(L, "table", "Advice", "Active findings of the exporter's tuning advisor (kafka_advice; the same "
+              "as GET /advice, which also says why and what to change): rule, severity (info, warning, "
+              "critical), what it is about (subject_kind: topic, group, client, broker, cluster) and which. "
+              "Findings about applications' clients have an empty cluster and show whatever clusters are "
+              "selected.",
+              [target(f'max by (instance, cluster, severity, rule, subject_kind, subject) '
+                      f'(kafka_advice{{cluster=~"$cluster|", {I}}})', instant=True, table=True)], w=16, h=8,
+              overrides=[{"matcher": {"id": "byName", "options": "severity"}, "properties": [
+                  {"id": "custom.cellOptions", "value": {"type": "color-background"}},
+                  {"id": "mappings", "value": [{"type": "value", "options": {
+                      "info": {"color": "blue", "index": 0}, "warning": {"color": "orange", "index": 1},
+                      "critical": {"color": "red", "index": 2}}}]}]},
+                  {"matcher": {"id": "byName", "options": "Value"}, "properties": [
+                      {"id": "custom.hidden", "value": True}]}]),
+        panel(L, "stat", "Configuration reload", "kafka_perf_exporter_config_last_reload_successful: 0 when "
+              "the last reload (SIGHUP or POST /-/reload) was rejected; the previous configuration keeps "
+              "running (the exporter's log names the file, line and key).",
+              [target(f"min by (instance) (kafka_perf_exporter_config_last_reload_successful{{{I}}})",
+                      "{{instance}}", instant=True)], w=4, h=8,
+              th=thresholds("red", (1, "green")), mappings=[{"type": "value", "options": {
+                  "0": {"text": "FAILED", "color": "red", "index": 0},
+                  "1": {"text": "OK", "color": "green", "index": 1}}}]),
+        panel(L, "stat", "Configuration age", "Time since the configuration was last (re)loaded successfully "
+              "(time() - kafka_perf_exporter_config_last_reload_success_timestamp_seconds).",
+              [target(f"time() - max by (instance) "
+                      f"(kafka_perf_exporter_config_last_reload_success_timestamp_seconds{{{I}}})",
+                      "{{instance}}", instant=True)], unit="s", w=4, h=8, th=thresholds("blue")),
+    ]
     return dashboard("kpe-exporter", "Kafka / Exporter",
                      "What kafka-perf-exporter costs and how fresh its data is: CPU against its budget, "
-                     "collections, caches, adaptive sampling, series.", ["exporter"],
+                     "collections, caches, adaptive sampling, series; the advisor's findings and the "
+                     "configuration reloads.", ["exporter"],
                      [datasource_var(), CLUSTER_VAR, instance_var, adhoc_var()], ps)
 
 
+def latency():
+    L = Layout()
+    T = f'{C}, topic=~"$topic"'
+    topic_var = query_var("topic", "Canary topic", f"label_values(kafka_e2e_messages_produced_total{{{C}}}, topic)",
+                          "Canary topics of the end-to-end probe (e2e.topic) in the selected clusters.")
+
+    def quantile(q, family, by):
+        return (f"histogram_quantile({q}, sum by ({by}, le) "
+                f"(rate({family}_bucket{{{T}}}[$__rate_interval])))")
+
+    def rate_of(family, by="cluster, topic"):
+        return f"sum by ({by}) (rate({family}{{{T}}}[$__rate_interval]))"
+
+    ps = [L.row("Service level")]
+    ps += [
+        panel(L, "stat", "Produce ack p99", "99th percentile of the time from producing a probe record to "
+              "its acknowledgement (kafka_e2e_produce_latency_seconds, acks as the probe is configured). "
+              "KafkaProduceLatencyHigh fires above 10 ms.",
+              [target(quantile(0.99, "kafka_e2e_produce_latency_seconds", "cluster"), "{{cluster}}", instant=True)],
+              unit="s", w=6, h=4, th=thresholds("green", (0.01, "orange"), (0.05, "red"))),
+        panel(L, "stat", "End-to-end p99", "99th percentile of the time from producing a probe record to the "
+              "probe's consumer receiving it (kafka_e2e_roundtrip_latency_seconds). "
+              "KafkaEndToEndLatencyHigh fires above 100 ms.",
+              [target(quantile(0.99, "kafka_e2e_roundtrip_latency_seconds", "cluster"), "{{cluster}}",
+                      instant=True)],
+              unit="s", w=6, h=4, th=thresholds("green", (0.1, "orange"), (0.5, "red"))),
+        panel(L, "stat", "Delivered", "Share of the acknowledged probe records read back "
+              "(kafka_e2e_messages_received_total / kafka_e2e_messages_acknowledged_total) over the "
+              "time range. Slightly under 1 while records are in flight; lost records bring it down.",
+              [target(f"sum by (cluster) (increase(kafka_e2e_messages_received_total{{{T}}}[$__range])) / "
+                      f"sum by (cluster) (increase(kafka_e2e_messages_acknowledged_total{{{T}}}[$__range]))",
+                      "{{cluster}}", instant=True)],
+              unit="percentunit", w=6, h=4, decimals=2, th=thresholds("red", (0.99, "orange"), (0.999, "green"))),
+        panel(L, "stat", "Lost records", "Probe records acknowledged by the cluster but not read back within "
+              "the SLA (kafka_e2e_messages_lost_total) over the time range. Should be 0: see "
+              "KafkaEndToEndMessagesLost.",
+              [target(f"sum by (cluster) (increase(kafka_e2e_messages_lost_total{{{T}}}[$__range]))",
+                      "{{cluster}}", instant=True)], w=6, h=4, decimals=0, th=ZERO_GOOD),
+    ]
+    ps.append(L.row("Latency by broker"))
+    ps += [
+        panel(L, "timeseries", "Produce latency by broker (p50, p99)", "Time from producing a probe record "
+              "to its acknowledgement, by the leader broker that acknowledged it "
+              "(kafka_e2e_produce_latency_seconds). One broker above the others: look at its disks, "
+              "network and request queues.",
+              [target(quantile(0.5, "kafka_e2e_produce_latency_seconds", "cluster, broker"),
+                      "{{cluster}} broker {{broker}} p50"),
+               target(quantile(0.99, "kafka_e2e_produce_latency_seconds", "cluster, broker"),
+                      "{{cluster}} broker {{broker}} p99", ref="B")],
+              unit="s", w=12, h=9, th=thresholds("green", (0.01, "orange")),
+              custom={"thresholdsStyle": {"mode": "dashed"}}),
+        panel(L, "timeseries", "End-to-end latency by broker (p50, p99)", "Time from producing a probe "
+              "record to the probe's consumer receiving it, by the broker it was fetched from "
+              "(kafka_e2e_roundtrip_latency_seconds): produce, replication to the ISR (the high watermark) "
+              "and fetch.",
+              [target(quantile(0.5, "kafka_e2e_roundtrip_latency_seconds", "cluster, broker"),
+                      "{{cluster}} broker {{broker}} p50"),
+               target(quantile(0.99, "kafka_e2e_roundtrip_latency_seconds", "cluster, broker"),
+                      "{{cluster}} broker {{broker}} p99", ref="B")],
+              unit="s", w=12, h=9, th=thresholds("green", (0.1, "orange")),
+              custom={"thresholdsStyle": {"mode": "dashed"}}),
+        panel(L, "timeseries", "End-to-end p99 by partition", "99th percentile of the end-to-end latency per "
+              "partition of the canary topic: a single slow partition points at its leader or its "
+              "followers.",
+              [target(quantile(0.99, "kafka_e2e_roundtrip_latency_seconds", "cluster, topic, partition"),
+                      "{{cluster}} {{topic}}/{{partition}}")], unit="s", w=12, h=8),
+        panel(L, "timeseries", "Offset commit latency (p50, p99)", "Time the probe's consumer took to commit "
+              "its offsets (kafka_e2e_commit_latency_seconds, successful commits), and failed commits per "
+              "second (kafka_e2e_commits_failed_total): the group coordinator's health.",
+              [target(quantile(0.5, "kafka_e2e_commit_latency_seconds", "cluster, topic"), "{{cluster}} p50"),
+               target(quantile(0.99, "kafka_e2e_commit_latency_seconds", "cluster, topic"), "{{cluster}} p99",
+                      ref="B"),
+               target(rate_of("kafka_e2e_commits_failed_total"), "{{cluster}} failed/s", ref="C")],
+              unit="s", w=12, h=8,
+              overrides=[{"matcher": {"id": "byFrameRefID", "options": "C"}, "properties": [
+                  {"id": "unit", "value": "suffix: /s"}, {"id": "custom.axisPlacement", "value": "right"}]}]),
+    ]
+    ps.append(L.row("Delivery"))
+    ps += [
+        panel(L, "timeseries", "Probe records per second", "Probe records produced "
+              "(kafka_e2e_messages_produced_total), acknowledged (_acknowledged_total) and read back "
+              "(_received_total) per second.",
+              [target(rate_of("kafka_e2e_messages_produced_total"), "{{cluster}} produced"),
+               target(rate_of("kafka_e2e_messages_acknowledged_total"), "{{cluster}} acknowledged", ref="B"),
+               target(rate_of("kafka_e2e_messages_received_total"), "{{cluster}} received", ref="C")],
+              unit=MSGS, w=12, h=8),
+        panel(L, "timeseries", "Lost, failed and duplicated records", "Per second: lost (acknowledged, not "
+              "read back within the SLA: data loss, e.g. unclean leader election or acks too weak), failed "
+              "(never acknowledged: refused, timed out, or an error) and duplicated (read back more than "
+              "once: producer retries without idempotence, or consumer rewinds).",
+              [target(rate_of("kafka_e2e_messages_lost_total"), "{{cluster}} lost"),
+               target(rate_of("kafka_e2e_messages_failed_total"), "{{cluster}} failed", ref="B"),
+               target(rate_of("kafka_e2e_messages_duplicated_total"), "{{cluster}} duplicated", ref="C")],
+              unit=MSGS, w=12, h=8, th=ZERO_GOOD),
+    ]
+    return dashboard("kpe-latency", "Kafka / Latency",
+                     "End-to-end probe of kafka-perf-exporter: produce acknowledgement and round-trip latency "
+                     "per broker, lost, failed and duplicated records, offset commit latency.", ["latency"],
+                     [datasource_var(), CLUSTER_VAR, topic_var, adhoc_var()], ps)
+
+
+def clients():
+    L = Layout()
+    A = 'label=~"$label", client_id=~"$client_id"'
+    AT = f'{A}, topic=~"$topic"'
+    label_var = query_var("label", "Application", "label_values(kafka_client_last_report_age_seconds, label)",
+                          "The label the application reports its statistics under (?label= of "
+                          "POST /api/v1/librdkafka/stats). Client series carry no cluster label.")
+    client_var = query_var("client_id", "Client id",
+                           'label_values(kafka_client_last_report_age_seconds{label=~"$label"}, client_id)',
+                           "client.id of the reporting librdkafka clients.")
+    topic_var = query_var("topic", "Topic",
+                          f'label_values({{__name__=~"kafka_client_topic_messages_(sent|received)_total", {A}}}, '
+                          f'topic)', "Topics the selected clients produce to or consume from.")
+    CL = "label, client_id"
+    by_client = "{{label}} {{client_id}}"
+    ps = [L.row("Producers")]
+    ps += [
+        panel(L, "timeseries", "Produced batch size", "Size of the message sets the producers sent, after "
+              "compression (kafka_client_topic_batch_size_bytes, avg and p99 over each client's latest "
+              "statistics interval). Small batches cost broker CPU and requests: raise linger.ms and "
+              "batch.size.",
+              [target(f'max by ({CL}, topic) (kafka_client_topic_batch_size_bytes{{{AT}, type="producer", '
+                      f'stat="avg"}})', f"{by_client} {{{{topic}}}} avg"),
+               target(f'max by ({CL}, topic) (kafka_client_topic_batch_size_bytes{{{AT}, type="producer", '
+                      f'stat="p99"}})', f"{by_client} {{{{topic}}}} p99", ref="B")],
+              unit="bytes", w=8, h=8),
+        panel(L, "timeseries", "Records per produced batch", "Records per message set the producers sent "
+              "(kafka_client_topic_batch_messages, avg).",
+              [target(f'max by ({CL}, topic) (kafka_client_topic_batch_messages{{{AT}, type="producer", '
+                      f'stat="avg"}})', f"{by_client} {{{{topic}}}}")], w=8, h=8),
+        panel(L, "timeseries", "Compression ratio", "Uncompressed over compressed bytes per record "
+              "(kafka_client_topic_compression_ratio, an estimate; about 1 without compression).",
+              [target(f"max by ({CL}, topic) (kafka_client_topic_compression_ratio{{{AT}}})",
+                      f"{by_client} {{{{topic}}}}")], w=8, h=8),
+        panel(L, "timeseries", "Records sent and received per second", "Records the clients produced "
+              "(kafka_client_messages_sent_total) and consumed (kafka_client_messages_received_total).",
+              [target(f"sum by ({CL}) (rate(kafka_client_messages_sent_total{{{A}}}[$__rate_interval]))",
+                      f"{by_client} sent"),
+               target(f"sum by ({CL}) (rate(kafka_client_messages_received_total{{{A}}}[$__rate_interval]))",
+                      f"{by_client} received", ref="B")], unit=MSGS, w=12, h=8),
+        panel(L, "timeseries", "Producer queue", "Records waiting in the producers' queues "
+              "(kafka_client_queued_messages): growing means the producer cannot send as fast as the "
+              "application produces (broker slow, throttled, or too few in-flight requests).",
+              [target(f"max by ({CL}) (kafka_client_queued_messages{{{A}}})", by_client)], w=12, h=8),
+    ]
+    ps.append(L.row("Requests"))
+    ps += [
+        panel(L, "timeseries", "Request latency by broker (p99)", "Round-trip time of the clients' requests "
+              "to each broker (kafka_client_broker_rtt_seconds, p99 over the latest statistics interval), "
+              "and the producers' queue time before a request is sent "
+              "(kafka_client_broker_internal_latency_seconds, p99).",
+              [target(f'max by ({CL}, broker) (kafka_client_broker_rtt_seconds{{{A}, stat="p99"}})',
+                      f"{by_client} {{{{broker}}}} rtt"),
+               target(f'max by ({CL}, broker) (kafka_client_broker_internal_latency_seconds{{{A}, stat="p99"}})',
+                      f"{by_client} {{{{broker}}}} queue", ref="B")], unit="s", w=12, h=8),
+        panel(L, "timeseries", "Socket wait by broker (p99)", "Time requests waited to be written to the "
+              "socket (kafka_client_broker_outbuf_latency_seconds, p99): high when the connection is "
+              "saturated or the broker reads slowly.",
+              [target(f'max by ({CL}, broker) (kafka_client_broker_outbuf_latency_seconds{{{A}, stat="p99"}})',
+                      f"{by_client} {{{{broker}}}}")], unit="s", w=12, h=8),
+        panel(L, "timeseries", "Errors, retries and timeouts per second", "Per client, summed over brokers: "
+              "transmission errors (kafka_client_broker_request_errors_total), receive errors "
+              "(_response_errors_total), request timeouts (_request_timeouts_total) and retries "
+              "(_request_retries_total).",
+              [target(f"sum by ({CL}) (rate(kafka_client_broker_request_errors_total{{{A}}}[$__rate_interval]))",
+                      f"{by_client} tx errors"),
+               target(f"sum by ({CL}) (rate(kafka_client_broker_response_errors_total{{{A}}}[$__rate_interval]))",
+                      f"{by_client} rx errors", ref="B"),
+               target(f"sum by ({CL}) (rate(kafka_client_broker_request_timeouts_total{{{A}}}[$__rate_interval]))",
+                      f"{by_client} timeouts", ref="C"),
+               target(f"sum by ({CL}) (rate(kafka_client_broker_request_retries_total{{{A}}}[$__rate_interval]))",
+                      f"{by_client} retries", ref="D")], unit="suffix: /s", w=8, h=8),
+        panel(L, "timeseries", "Error ratio", "Errors (tx and rx errors and timeouts) over requests sent, per "
+              "client. KafkaClientErrorRateHigh fires above 1%.",
+              [target(f"(sum by ({CL}) (rate(kafka_client_broker_request_errors_total{{{A}}}[$__rate_interval])) "
+                      f"+ sum by ({CL}) (rate(kafka_client_broker_response_errors_total{{{A}}}[$__rate_interval])) "
+                      f"+ sum by ({CL}) (rate(kafka_client_broker_request_timeouts_total{{{A}}}[$__rate_interval]))) "
+                      f"/ sum by ({CL}) (rate(kafka_client_broker_requests_sent_total{{{A}}}[$__rate_interval]))",
+                      by_client)], unit="percentunit", w=8, h=8, th=thresholds("green", (0.01, "red")),
+              custom={"thresholdsStyle": {"mode": "dashed"}}),
+        panel(L, "timeseries", "Throttling by broker", "Time brokers held back the clients' responses because "
+              "of quotas (kafka_client_broker_throttle_seconds, max over the latest statistics interval). "
+              "Above 0: the client's quota (produce, fetch or request) is exhausted.",
+              [target(f'max by ({CL}, broker) (kafka_client_broker_throttle_seconds{{{A}, stat="max"}})',
+                      f"{by_client} {{{{broker}}}}")], unit="s", w=8, h=8, th=ZERO_GOOD),
+    ]
+    ps.append(L.row("Consumers"))
+    ps += [
+        panel(L, "timeseries", "Rebalances", "Rebalances (assignments or revocations) each consumer went "
+              "through in the last 5 minutes (kafka_client_group_rebalances_total). Frequent rebalances stop "
+              "consumption: look at max.poll.interval.ms, session.timeout.ms and crashing members.",
+              [target(f"sum by ({CL}) (increase(kafka_client_group_rebalances_total{{{A}}}[5m]))", by_client)],
+              w=8, h=8, th=thresholds("green", (1, "orange"))),
+        panel(L, "timeseries", "Assigned partitions", "Partitions the group currently assigns to each "
+              "consumer (kafka_client_group_assigned_partitions).",
+              [target(f"max by ({CL}) (kafka_client_group_assigned_partitions{{{A}}})", by_client)], w=8, h=8),
+        panel(L, "timeseries", "Consumer lag as seen by clients", "Lag per topic as each consumer sees it "
+              "(kafka_client_consumer_lag summed over its partitions: high watermark minus its committed "
+              "offset). Compare with the exporter's own view on the 'Kafka / Consumer lag' dashboard.",
+              [target(f"sum by ({CL}, topic) (kafka_client_consumer_lag{{{AT}}})", f"{by_client} {{{{topic}}}}")],
+              w=8, h=8),
+        panel(L, "timeseries", "Fetched batch size", "Size of the message sets the consumers fetched "
+              "(kafka_client_topic_batch_size_bytes, avg).",
+              [target(f'max by ({CL}, topic) (kafka_client_topic_batch_size_bytes{{{AT}, type="consumer", '
+                      f'stat="avg"}})', f"{by_client} {{{{topic}}}}")], unit="bytes", w=12, h=8),
+    ]
+    ps.append(L.row("Reporting"))
+    ps += [
+        panel(L, "timeseries", "Last report age", "Seconds since each client's latest statistics report "
+              "(kafka_client_last_report_age_seconds). Should stay near the client's "
+              "statistics.interval.ms; a client that stops reporting disappears after client_stats.ttl.",
+              [target(f"max by ({CL}, client_name) (kafka_client_last_report_age_seconds{{{A}}})",
+                      "{{label}} {{client_name}}")], unit="s", w=12, h=8,
+              th=thresholds("green", (60, "orange"), (180, "red"))),
+        panel(L, "timeseries", "Reports received", "Statistics reports the exporters received per second, "
+              "by result (kafka_perf_exporter_client_reports_total: accepted, malformed, rejected over "
+              "client_stats.max_clients), and the clients currently exported (kafka_perf_exporter_clients).",
+              [target("sum by (instance, result) (rate(kafka_perf_exporter_client_reports_total[$__rate_interval]))",
+                      "{{instance}} {{result}}"),
+               target("max by (instance) (kafka_perf_exporter_clients)", "{{instance}} clients", ref="B")],
+              w=12, h=8),
+    ]
+    return dashboard("kpe-clients", "Kafka / Clients",
+                     "The applications' librdkafka clients, from the statistics they report to "
+                     "kafka-perf-exporter: batch sizes, request latency, errors, throttling, rebalances, lag.",
+                     ["clients"], [datasource_var(), label_var, client_var, topic_var, adhoc_var()], ps)
+
+
 DASHBOARDS = {"kpe-cluster-overview.json": cluster_overview, "kpe-consumer-lag.json": consumer_lag,
-              "kpe-exporter.json": exporter}
+              "kpe-latency.json": latency, "kpe-clients.json": clients, "kpe-exporter.json": exporter}
 
 
 def render(build):

@@ -7,8 +7,9 @@
 
 `check` asserts, for every alert of alerts/*.yml: annotations summary and description; a runbook_url
 docs/runbooks.md#ANCHOR whose anchor is a heading of docs/runbooks.md; a severity label; and in
-alerts/tests/*_test.yml at least one case where it fires (every expected alert labelled with `cluster`)
-and at least one where it stays quiet (exp_alerts empty).
+alerts/tests/*_test.yml at least one case where it fires (every expected alert labelled with `cluster`;
+alerts on the applications' client statistics only, kafka_client_*, which carry no cluster, with
+`client_id` and `label` instead) and at least one where it stays quiet (exp_alerts empty).
 Needs python3-yaml (a dependency of yamllint, in scripts/install-deps.sh's test packages).
 """
 import glob
@@ -43,11 +44,19 @@ def github_anchors(markdown):
     return anchors
 
 
+def identifying_labels(expr):
+    """The labels every alert of `expr` must carry: cluster, or for client statistics only, client_id and label."""
+    names = set(re.findall(r"\bkafka_[a-zA-Z0-9_:]+", expr))
+    if names and all(n.startswith("kafka_client_") for n in names):
+        return ("client_id", "label")
+    return ("cluster",)
+
+
 def check(repo):
     problems = []
     with open(os.path.join(repo, "docs", "runbooks.md"), encoding="utf-8") as f:
         anchors = github_anchors(f.read())
-    alerts = {}
+    alerts, required = {}, {}
     for path, group, rule in rules(repo):
         if "alert" not in rule:
             continue
@@ -56,6 +65,7 @@ def check(repo):
         if name in alerts:
             problems.append(f"{where}: alert name also used in {alerts[name]}")
         alerts[name] = path
+        required[name] = identifying_labels(rule.get("expr", ""))
         ann = rule.get("annotations", {})
         for key in ("summary", "description", "runbook_url"):
             if not ann.get(key):
@@ -82,9 +92,10 @@ def check(repo):
                 if expected:
                     fires.add(name)
                     for e in expected:
-                        if "cluster" not in e.get("exp_labels", {}):
-                            problems.append(f"{os.path.basename(path)}: {name} at {case['eval_time']}: "
-                                            "expected alert without a cluster label")
+                        for label in required.get(name, ("cluster",)):
+                            if label not in e.get("exp_labels", {}):
+                                problems.append(f"{os.path.basename(path)}: {name} at {case['eval_time']}: "
+                                                f"expected alert without a {label} label")
                 else:
                     quiet.add(name)
                 if name not in alerts:

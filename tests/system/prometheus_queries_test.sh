@@ -70,8 +70,9 @@ curl -sf "$KPE_URL/metrics" -o "$KPE_TMP/metrics.txt" || fail "GET /metrics"
 # The checks can fail: in a copy of the dashboards, a panel using a metric the exporter does not export
 # and a panel whose query does not parse are both named.
 bad="$KPE_TMP/bad"
-mkdir -p "$bad/tests"
+mkdir -p "$bad/tests" "$bad/src/metrics"
 cp -r "$REPO/dashboards" "$REPO/alerts" "$REPO/docs" "$REPO/README.md" "$bad/"
+cp "$REPO/src/metrics/names.h" "$bad/src/metrics/"
 cp -r "$REPO/tests/dashboards" "$REPO/tests/alerts" "$bad/tests/"
 /usr/bin/python3 - "$bad/dashboards/kpe-cluster-overview.json" <<'PY'
 import json, sys
