@@ -53,8 +53,9 @@ double UnixNow() {
   return std::chrono::duration<double>(state::WallClock::now().time_since_epoch()).count();
 }
 
-collect::CollectorSettings SettingsOf(const config::Config& cfg) {
-  collect::CollectorSettings settings(cfg.collection);
+// The settings of one cluster's collector: its own collection section, or the top-level one.
+collect::CollectorSettings SettingsOf(const config::Config& cfg, const config::ClusterConfig& cluster) {
+  collect::CollectorSettings settings(cluster.collection.value_or(cfg.collection));
   settings.lag = cfg.lag;
   settings.shard = cfg.shard;
   settings.topic_configs = cfg.topic_configs;
@@ -256,7 +257,7 @@ struct App::Impl {
     Running r;
     r.owner = owner;
     r.cluster = &cluster;
-    r.settings = SettingsOf(owner->config);
+    r.settings = SettingsOf(owner->config, cluster.config);
     r.slot = NewSlot(cluster.config);
     auto slot = r.slot;
     r.collector = std::make_unique<collect::ClusterCollector>(
@@ -457,9 +458,9 @@ struct App::Impl {
     }
     spdlog::set_level(spdlog::level::from_str(after.log.level));
 
-    const auto settings = SettingsOf(after);
     std::vector<Running> next_running;
     for (const auto& cluster : next->clusters) {
+      const auto settings = SettingsOf(after, cluster.config);
       auto same = std::find_if(running.begin(), running.end(), [&](const Running& r) {
         return r.collector != nullptr && r.cluster->config == cluster.config &&
                r.cluster->config.topics == cluster.config.topics && SameSettings(r.settings, settings);

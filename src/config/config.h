@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -24,6 +25,31 @@ struct FilterConfig {
   std::string filter = ".*";
   std::string exclude = "^$";
   bool operator==(const FilterConfig&) const = default;
+};
+
+struct CollectionConfig {
+  /// Time between two collection cycles of a cluster.
+  Duration interval{15000};
+
+  /// Deadline for one request (metadata, offsets) to the cluster.
+  Duration timeout{10000};
+  /// Longest wait between reconnection attempts while the cluster is unreachable.
+  Duration max_backoff{60000};
+
+  /// Adaptive sampling: each topic and group is sampled between `interval` (busy or changing) and
+  /// `max_interval` (idle and steady). Off: everything every `interval`.
+  bool adaptive_sampling = true;
+  Duration max_interval{120000};
+  /// Caches of metadata, the group list and group descriptions between cycles. Off: asked every cycle.
+  bool cache = true;
+  Duration metadata_ttl{60000};
+  Duration group_list_ttl{60000};
+  Duration group_description_ttl{300000};
+  /// The CPU governor stretches every interval while the exporter uses more than this many cores
+  /// (0.01 = 1% of one core), measured over `cpu_window`. 0 disables it.
+  double cpu_budget = 0.01;
+  Duration cpu_window{120000};
+  bool operator==(const CollectionConfig&) const = default;
 };
 
 /// One Kafka cluster to watch.
@@ -45,6 +71,9 @@ struct ClusterConfig {
   std::vector<std::string> static_groups;
   /// Export __consumer_offsets, __transaction_state and other topics starting with "__".
   bool include_internal_topics = false;
+  /// This cluster's own collection settings (a `collection:` section in its clusters entry), starting
+  /// from the top-level ones; unset: the top-level ones. The CPU budget stays global.
+  std::optional<CollectionConfig> collection;
   bool operator==(const ClusterConfig&) const = default;
 };
 
@@ -68,29 +97,6 @@ struct LogConfig {
   bool operator==(const LogConfig&) const = default;
 };
 
-struct CollectionConfig {
-  /// Time between two collection cycles of a cluster.
-  Duration interval{15000};
-  /// Deadline for one request (metadata, offsets) to the cluster.
-  Duration timeout{10000};
-  /// Longest wait between reconnection attempts while the cluster is unreachable.
-  Duration max_backoff{60000};
-
-  /// Adaptive sampling: each topic and group is sampled between `interval` (busy or changing) and
-  /// `max_interval` (idle and steady). Off: everything every `interval`.
-  bool adaptive_sampling = true;
-  Duration max_interval{120000};
-  /// Caches of metadata, the group list and group descriptions between cycles. Off: asked every cycle.
-  bool cache = true;
-  Duration metadata_ttl{60000};
-  Duration group_list_ttl{60000};
-  Duration group_description_ttl{300000};
-  /// The CPU governor stretches every interval while the exporter uses more than this many cores
-  /// (0.01 = 1% of one core), measured over `cpu_window`. 0 disables it.
-  double cpu_budget = 0.01;
-  Duration cpu_window{120000};
-  bool operator==(const CollectionConfig&) const = default;
-};
 
 struct LagConfig {
   /// Read the timestamp of the record at each lagging committed offset for lag in seconds (exact,

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "config/checks.h"
+#include "config/secrets.h"
 #include "util/yaml_documents.h"
 
 namespace kpe::config {
@@ -78,7 +79,7 @@ class YamlReader {
     ForEachEntry(root, root.Mark(), "", kKeys, [&](const std::string& key, const Value& value) {
       if (key == "web") ReadWeb(value);
       if (key == "log") ReadLog(value);
-      if (key == "collection") ReadCollection(value);
+      if (key == "collection") ReadCollection(value, config_.collection);
       if (key == "lag") ReadLag(value);
       if (key == "metrics") ReadMetrics(value);
       if (key == "shard") ReadShard(value);
@@ -218,6 +219,21 @@ class YamlReader {
     return result;
   }
 
+  // librdkafka properties, with ${file:...} and ${env:...} resolved (errors never show a value).
+  std::map<std::string, std::string> ReadProperties(const Value& value) {
+    std::map<std::string, std::string> result;
+    const auto slash = source_.rfind('/');
+    const std::string base_dir = slash == std::string::npos ? "" : source_.substr(0, slash + 1);
+    ForEachEntry(value.node, value.mark, value.path, {}, [&](const std::string& key, const Value& v) {
+      try {
+        result[key] = ResolveSecretReferences(ReadString(v), base_dir);
+      } catch (const std::invalid_argument& e) {
+        Fail(v.mark, v.path, e.what());
+      }
+    });
+    return result;
+  }
+
   void ReadWeb(const Value& section) {
     static const Keys kKeys = {"listen_address", "telemetry_path", "max_connections",
                                "read_timeout",   "config_file",    "enable_lifecycle"};
@@ -242,13 +258,16 @@ class YamlReader {
                  });
   }
 
-  void ReadCollection(const Value& section) {
+  // `per_cluster`: a clusters entry's own section, which cannot set the (process-wide) CPU budget.
+  void ReadCollection(const Value& section, CollectionConfig& c, bool per_cluster = false) {
     static const Keys kKeys = {"interval",     "timeout",        "max_backoff",
                                "adaptive_sampling", "max_interval", "cache",
                                "metadata_ttl", "group_list_ttl", "group_description_ttl",
                                "cpu_budget",   "cpu_window"};
-    CollectionConfig& c = config_.collection;
-    ForEachEntry(section.node, section.mark, section.path, kKeys,
+    static const Keys kClusterKeys = {"interval",     "timeout",        "max_backoff",
+                                      "adaptive_sampling", "max_interval", "cache",
+                                      "metadata_ttl", "group_list_ttl", "group_description_ttl"};
+    ForEachEntry(section.node, section.mark, section.path, per_cluster ? kClusterKeys : kKeys,
                  [&](const std::string& key, const Value& value) {
                    if (key == "interval") c.interval = ReadDuration(value);
                    if (key == "timeout") c.timeout = ReadDuration(value);
@@ -268,7 +287,7 @@ class YamlReader {
     if (!value.node.IsSequence() || value.node.size() == 0) {
       Fail(value.mark, value.path, "expected a non-empty list of clusters, got " + Describe(value.node));
     }
-    static const Keys kKeys = {"name", "kafka", "topics", "groups"};
+    static const Keys kKeys = {"name", "kafka", "topics", "groups", "collection"};
     config_.clusters.clear();
     for (std::size_t i = 0; i < value.node.size(); ++i) {
       const std::string path = "clusters[" + std::to_string(i) + "]";
@@ -281,6 +300,11 @@ class YamlReader {
         if (key == "kafka") ReadKafkaSection(entry, path + ".kafka", cluster);
         if (key == "topics") ReadFilterSection(entry, path + ".topics", cluster.topics);
         if (key == "groups") ReadGroupsSection(entry, path + ".groups", cluster);
+        if (key == "collection") {
+          CollectionConfig own = config_.collection;
+          ReadCollection(entry, own, /*per_cluster=*/true);
+          cluster.collection = own;
+        }
       });
       if (name) {
         if (config_.origins.count(path + ".kafka.cluster_name") != 0) {
@@ -381,8 +405,7 @@ class YamlReader {
                    if (key == "cluster_name") cluster.name = ReadString(value);
                    if (key == "labels") cluster.labels = ReadStringMap(value, /*label_names=*/true);
                    if (key == "client_id") cluster.client_id = ReadString(value);
-                   if (key == "properties")
-                     cluster.properties = ReadStringMap(value, /*label_names=*/false);
+                   if (key == "properties") cluster.properties = ReadProperties(value);
                    if (key == "include_internal_topics")
                      cluster.include_internal_topics = ReadBool(value);
                  });

@@ -96,31 +96,32 @@ void CheckWeb(const Checker& check, const WebConfig& web, ValidatedConfig& out) 
   check.InRange("web.read_timeout", web.read_timeout, Duration(100), Duration(600'000));
 }
 
-void CheckCollection(const Checker& check, const CollectionConfig& collection) {
-  check.InRange("collection.interval", collection.interval, Duration(1000), Duration(3'600'000));
+void CheckCollection(const Checker& check, const CollectionConfig& collection,
+                     const std::string& path = "collection") {
+  check.InRange(path + ".interval", collection.interval, Duration(1000), Duration(3'600'000));
   if (collection.timeout < Duration(100) || collection.timeout > collection.interval) {
-    check.Fail("collection.timeout",
+    check.Fail(path + ".timeout",
                "duration " + FormatDuration(collection.timeout) +
-                   " out of range (valid: 100ms to collection.interval, which is " +
+                   " out of range (valid: 100ms to " + path + ".interval, which is " +
                    FormatDuration(collection.interval) + ")");
   }
   if (collection.max_interval < collection.interval || collection.max_interval > Duration(86'400'000)) {
-    check.Fail("collection.max_interval", "duration " + FormatDuration(collection.max_interval) +
-                                              " out of range (valid: collection.interval, which is " +
+    check.Fail(path + ".max_interval", "duration " + FormatDuration(collection.max_interval) +
+                                              " out of range (valid: " + path + ".interval, which is " +
                                               FormatDuration(collection.interval) + ", to 24h)");
   }
-  check.InRange("collection.metadata_ttl", collection.metadata_ttl, Duration(1000), Duration(86'400'000));
-  check.InRange("collection.group_list_ttl", collection.group_list_ttl, Duration(1000), Duration(86'400'000));
-  check.InRange("collection.group_description_ttl", collection.group_description_ttl, Duration(1000),
+  check.InRange(path + ".metadata_ttl", collection.metadata_ttl, Duration(1000), Duration(86'400'000));
+  check.InRange(path + ".group_list_ttl", collection.group_list_ttl, Duration(1000), Duration(86'400'000));
+  check.InRange(path + ".group_description_ttl", collection.group_description_ttl, Duration(1000),
                 Duration(86'400'000));
-  check.InRange("collection.cpu_window", collection.cpu_window, Duration(10'000), Duration(3'600'000));
+  check.InRange(path + ".cpu_window", collection.cpu_window, Duration(10'000), Duration(3'600'000));
   if (!(collection.cpu_budget >= 0 && collection.cpu_budget <= 64)) {
-    check.Fail("collection.cpu_budget", "value " + std::to_string(collection.cpu_budget) +
+    check.Fail(path + ".cpu_budget", "value " + std::to_string(collection.cpu_budget) +
                                             " out of range (valid: 0 to 64 cores; 0.01 is 1% of one core, "
                                             "0 turns the governor off)");
   }
   if (collection.max_backoff < Duration(1000)) {
-    check.Fail("collection.max_backoff", "duration " + FormatDuration(collection.max_backoff) +
+    check.Fail(path + ".max_backoff", "duration " + FormatDuration(collection.max_backoff) +
                                              " too short (valid: 1s or more)");
   }
 }
@@ -239,6 +240,16 @@ std::shared_ptr<const ValidatedConfig> Validate(Config config) {
   }
 
   if (config.clusters.empty()) check.Fail("kafka", "no cluster configured");
+  for (std::size_t i = 0; i < config.clusters.size(); ++i) {
+    auto& own = config.clusters[i].collection;
+    if (!own) continue;
+    const std::string path = "clusters[" + std::to_string(i) + "].collection";
+    if (config.origins.count(path + ".max_interval") == 0 && own->max_interval < own->interval) {
+      own->max_interval = own->interval;
+    }
+    if (config.origins.count(path + ".timeout") == 0 && own->timeout > own->interval) own->timeout = own->interval;
+    CheckCollection(check, *own, path);
+  }
   // No Kafka address anywhere: show the embedded demo cluster instead of failing (the README's first
   // command); the App says so loudly at start and on the landing page.
   if (config.clusters.size() == 1 && config.clusters.front().servers.empty()) config.demo = true;

@@ -402,7 +402,7 @@ TEST(LoaderTest, top_level_servers_with_clusters_is_an_error) {
 
 TEST(LoaderTest, unknown_key_in_a_cluster_names_its_index) {
   EXPECT_EQ(testing::LoadError("clusters:\n  - name: x\n    kafkaa: {}\n"),
-            "test.yaml:3:5: clusters[0].kafkaa: unknown key (valid keys: name, kafka, topics, groups)");
+            "test.yaml:3:5: clusters[0].kafkaa: unknown key (valid keys: name, kafka, topics, groups, collection)");
 }
 
 TEST(LoaderTest, empty_cluster_list_is_an_error) {
@@ -483,6 +483,41 @@ TEST(LoaderTest, client_stats_and_web_files_resolve_against_the_config_folder) {
   EXPECT_EQ(config.client_stats.token_file, "/etc/kpe/token");
   EXPECT_EQ(config.client_stats.max_clients, 5);
   EXPECT_EQ(config.client_stats.ttl, Duration(60'000));
+}
+
+}  // namespace
+}  // namespace kpe::config
+
+namespace kpe::config {
+namespace {
+
+TEST(LoaderTest, a_cluster_can_have_its_own_collection_settings) {
+  const Config config = LoadConfigString(R"(
+collection: {interval: 30s, cache: false}
+clusters:
+  - name: busy
+    kafka: {servers: [a:1]}
+    collection: {interval: 5s}
+  - name: quiet
+    kafka: {servers: [b:1]}
+)", "test.yaml");
+  ASSERT_TRUE(config.clusters[0].collection.has_value());
+  EXPECT_EQ(config.clusters[0].collection->interval, Duration(5000));
+  EXPECT_FALSE(config.clusters[0].collection->cache);  // starts from the top-level section
+  EXPECT_FALSE(config.clusters[1].collection.has_value());
+  const auto validated = Validate(config);
+  EXPECT_EQ(validated->clusters[0].config.collection->timeout, Duration(5000));  // follows the interval
+}
+
+TEST(LoaderTest, a_cluster_cannot_set_the_process_wide_cpu_budget) {
+  EXPECT_THAT(testing::LoadError("clusters:\n  - name: a\n    collection: {cpu_budget: 0.5}\n"),
+              HasSubstr("clusters[0].collection.cpu_budget: unknown key"));
+}
+
+TEST(ValidateTest, a_clusters_bad_interval_names_its_path) {
+  const Config config = LoadConfigString(
+      "clusters:\n  - name: a\n    kafka: {servers: [x:1]}\n    collection: {interval: 100ms}\n", "test.yaml");
+  EXPECT_THAT(testing::ErrorOf([&] { Validate(config); }), HasSubstr("clusters[0].collection.interval"));
 }
 
 }  // namespace
