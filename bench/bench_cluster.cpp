@@ -12,6 +12,10 @@
 // Protocol on stdout: "BOOTSTRAP <servers>" once the brokers listen, "READY" once the topics exist, every
 // partition has records and every group has committed once (and the RTT is injected). Runs until
 // SIGTERM/SIGINT or EOF on stdin. Diagnostics go to stderr.
+//
+// Fault-injection control channel: after READY, one command per line on stdin, each answered by one line
+// on stdout, "OK <command>" or "ERR <command>: <reason>" (see Control() for the commands). Fault tests
+// and bench/soak.sh drive broker outages, RTT, leader moves and request errors through it.
 
 #include <poll.h>
 #include <unistd.h>
@@ -27,6 +31,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <sstream>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
@@ -38,7 +43,6 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
-#include "kafka/mock_cluster.h"
 #include "kafka/rdkafka_ptr.h"
 
 namespace {
@@ -49,6 +53,44 @@ using std::chrono::milliseconds;
 
 volatile std::sig_atomic_t g_signal = 0;
 extern "C" void OnSignal(int signal) { g_signal = signal; }
+
+void ThrowIfError(rd_kafka_resp_err_t err, const std::string& what) {
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) throw std::runtime_error(what + ": " + rd_kafka_err2str(err));
+}
+
+/// librdkafka's mock cluster, held directly (not through kpe::kafka::MockCluster) because the control
+/// channel needs calls that class does not offer: request errors on any API, topic errors.
+/// Thread-safe (librdkafka's mock calls are).
+class BenchMock {
+ public:
+  explicit BenchMock(int brokers) {
+    rd::ConfPtr conf(rd_kafka_conf_new());
+    rd::SetProperty(conf.get(), "log_level", "3");
+    rd::RouteLogsToSpdlog(conf.get());
+    char error[512] = "";
+    owner_.reset(rd_kafka_new(RD_KAFKA_PRODUCER, conf.get(), error, sizeof error));
+    if (!owner_) throw std::runtime_error(std::string("mock cluster: ") + error);
+    conf.release();
+    cluster_.reset(rd_kafka_mock_cluster_new(owner_.get(), brokers));
+    if (!cluster_) throw std::runtime_error("mock cluster: rd_kafka_mock_cluster_new failed");
+    bootstraps_ = rd_kafka_mock_cluster_bootstraps(cluster_.get());
+  }
+  const std::string& Bootstraps() const { return bootstraps_; }
+  rd_kafka_mock_cluster_t* get() const { return cluster_.get(); }
+  void CreateTopic(const std::string& topic, int partitions, int replication) {
+    ThrowIfError(rd_kafka_mock_topic_create(cluster_.get(), topic.c_str(), partitions, replication),
+                 "create topic '" + topic + "'");
+  }
+  void SetBrokerRtt(int32_t broker, milliseconds rtt) {
+    ThrowIfError(rd_kafka_mock_broker_set_rtt(cluster_.get(), broker, static_cast<int>(rtt.count())),
+                 "set rtt of broker " + std::to_string(broker));
+  }
+
+ private:
+  rd::HandlePtr owner_;  // owns the cluster: destroyed after it (members are destroyed in reverse order)
+  rd::MockClusterPtr cluster_;
+  std::string bootstraps_;
+};
 
 struct Options {
   int brokers = 3;
@@ -294,8 +336,137 @@ bool SleepUntil(std::stop_token stop, std::mutex& mutex, std::condition_variable
   return !wake.wait_until(lock, stop, deadline, [] { return false; }) && !stop.stop_requested();
 }
 
+
+// Kafka protocol API keys by name (librdkafka's RD_KAFKAP_* are not in its public headers).
+const std::map<std::string, int16_t>& ApiKeys() {
+  static const std::map<std::string, int16_t> keys = {
+      {"Produce", 0},        {"Fetch", 1},          {"ListOffsets", 2},    {"Metadata", 3},
+      {"OffsetCommit", 8},   {"OffsetFetch", 9},    {"FindCoordinator", 10}, {"JoinGroup", 11},
+      {"Heartbeat", 12},     {"LeaveGroup", 13},    {"SyncGroup", 14},     {"DescribeGroups", 15},
+      {"ListGroups", 16},    {"ApiVersions", 18},   {"CreateTopics", 19},  {"DeleteTopics", 20},
+      {"DescribeConfigs", 32}, {"DeleteGroups", 42}};
+  return keys;
+}
+
+int16_t ParseApi(const std::string& name) {
+  const auto it = ApiKeys().find(name);
+  if (it != ApiKeys().end()) return it->second;
+  std::string known;
+  for (const auto& [key, value] : ApiKeys()) known += (known.empty() ? "" : ", ") + key;
+  throw std::invalid_argument("unknown API '" + name + "' (known: " + known + ")");
+}
+
+// An error by librdkafka's name without the RD_KAFKA_RESP_ERR_ prefix (e.g. REQUEST_TIMED_OUT), by
+// Kafka's newer name where librdkafka 2.0.2 has the old one, or by number.
+rd_kafka_resp_err_t ParseError(const std::string& name) {
+  if (name == "NOT_LEADER_OR_FOLLOWER") return RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION;
+  if (name == "NO_ERROR" || name == "0") return RD_KAFKA_RESP_ERR_NO_ERROR;
+  const rd_kafka_err_desc* descs = nullptr;
+  size_t count = 0;
+  rd_kafka_get_err_descs(&descs, &count);
+  for (size_t i = 0; i < count; ++i) {
+    if (descs[i].name != nullptr && name == descs[i].name) return descs[i].code;
+  }
+  try {
+    size_t used = 0;
+    const int code = std::stoi(name, &used);
+    if (used == name.size()) return static_cast<rd_kafka_resp_err_t>(code);
+  } catch (const std::exception&) {
+  }
+  throw std::invalid_argument("unknown error '" + name + "' (a librdkafka name such as REQUEST_TIMED_OUT, or a number)");
+}
+
+int ParseInt(const std::string& text, const char* what) {
+  size_t used = 0;
+  int value = 0;
+  try {
+    value = std::stoi(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used == 0 || used != text.size()) throw std::invalid_argument(std::string(what) + " '" + text + "' is not a number");
+  return value;
+}
+
+/// Runs one control command. Throws std::invalid_argument (usage) or std::runtime_error (librdkafka's
+/// refusal) naming what is wrong. Commands:
+///   down BROKER | up BROKER | rtt BROKER MS
+///   leader TOPIC PARTITION BROKER
+///   errors API COUNT ERROR     the next COUNT requests of API (to any broker) fail with ERROR
+///   clear-errors API           drops the API's pending injected errors
+///   topic-error TOPIC ERROR    Metadata answers ERROR for the topic; NO_ERROR clears it
+///   create-topic TOPIC PARTITIONS [REPLICATION]
+///   commits on|off             resume / pause every group's commits
+///   ping
+void Control(const std::string& line, BenchMock& cluster, int brokers, std::atomic<bool>& commits_on) {
+  std::istringstream in(line);
+  std::vector<std::string> words;
+  for (std::string word; in >> word;) words.push_back(word);
+  if (words.empty()) throw std::invalid_argument("empty command");
+  const std::string& op = words[0];
+  auto want = [&](size_t min, size_t max, const char* usage) {
+    if (words.size() < min + 1 || words.size() > max + 1) throw std::invalid_argument(std::string("usage: ") + usage);
+  };
+  auto broker = [&](const std::string& text) {
+    const int id = ParseInt(text, "broker");
+    if (id < 1 || id > brokers) {
+      throw std::invalid_argument("broker " + text + " is not one of 1.." + std::to_string(brokers));
+    }
+    return id;
+  };
+  if (op == "ping") {
+    want(0, 0, "ping");
+  } else if (op == "down" || op == "up") {
+    want(1, 1, "down|up BROKER");
+    const int id = broker(words[1]);
+    ThrowIfError(op == "down" ? rd_kafka_mock_broker_set_down(cluster.get(), id)
+                              : rd_kafka_mock_broker_set_up(cluster.get(), id),
+                 op + " " + words[1]);
+  } else if (op == "rtt") {
+    want(2, 2, "rtt BROKER MS");
+    const int ms = ParseInt(words[2], "rtt");
+    if (ms < 0) throw std::invalid_argument("rtt must be >= 0");
+    cluster.SetBrokerRtt(broker(words[1]), milliseconds(ms));
+  } else if (op == "leader") {
+    want(3, 3, "leader TOPIC PARTITION BROKER");
+    const int leader = ParseInt(words[3], "broker");
+    if (leader != -1) broker(words[3]);
+    ThrowIfError(rd_kafka_mock_partition_set_leader(cluster.get(), words[1].c_str(),
+                                                    ParseInt(words[2], "partition"), leader),
+                 "leader of " + words[1] + "/" + words[2]);
+  } else if (op == "errors") {
+    want(3, 3, "errors API COUNT ERROR");
+    const int count = ParseInt(words[2], "count");
+    if (count < 1 || count > 1000000) throw std::invalid_argument("count must be 1..1000000");
+    const std::vector<rd_kafka_resp_err_t> errors(static_cast<size_t>(count), ParseError(words[3]));
+    rd_kafka_mock_push_request_errors_array(cluster.get(), ParseApi(words[1]), errors.size(), errors.data());
+  } else if (op == "clear-errors") {
+    want(1, 1, "clear-errors API");
+    rd_kafka_mock_clear_request_errors(cluster.get(), ParseApi(words[1]));
+  } else if (op == "topic-error") {
+    want(2, 2, "topic-error TOPIC ERROR");
+    rd_kafka_mock_topic_set_error(cluster.get(), words[1].c_str(), ParseError(words[2]));
+  } else if (op == "create-topic") {
+    want(2, 3, "create-topic TOPIC PARTITIONS [REPLICATION]");
+    const int partitions = ParseInt(words[2], "partitions");
+    const int replication = words.size() > 3 ? ParseInt(words[3], "replication") : std::min(3, brokers);
+    if (partitions < 1 || replication < 1 || replication > brokers) {
+      throw std::invalid_argument("partitions must be >= 1 and replication 1.." + std::to_string(brokers));
+    }
+    cluster.CreateTopic(words[1], partitions, replication);
+  } else if (op == "commits") {
+    want(1, 1, "commits on|off");
+    if (words[1] != "on" && words[1] != "off") throw std::invalid_argument("usage: commits on|off");
+    commits_on = words[1] == "on";
+  } else {
+    throw std::invalid_argument("unknown command '" + op +
+                                "' (down, up, rtt, leader, errors, clear-errors, topic-error, create-topic, "
+                                "commits, ping)");
+  }
+}
+
 int Run(const Options& options) {
-  kpe::kafka::MockCluster cluster(options.brokers);
+  BenchMock cluster(options.brokers);
   std::cout << "BOOTSTRAP " << cluster.Bootstraps() << std::endl;
 
   // Each CreateTopic waits for a wake-up of librdkafka's mock thread (~0.2 s each, measured); from many
@@ -357,27 +528,52 @@ int Run(const Options& options) {
     }
     producer.Flush(milliseconds(2000));
   });
+  std::atomic<bool> commits_on{true};
   std::jthread commit_thread([&](std::stop_token stop) {
     const auto interval = std::chrono::duration_cast<Clock::duration>(
         std::chrono::duration<double>(options.commit_interval_s));
     auto next = Clock::now() + interval;
     for (int round = 1; SleepUntil(stop, mutex, wake, next); ++round) {
+      if (!commits_on) {
+        next = std::max(next + interval, Clock::now());
+        continue;
+      }
       committer.Round(round, std::chrono::duration_cast<milliseconds>(interval) + std::chrono::seconds(10));
       next = std::max(next + interval, Clock::now());
     }
   });
 
   std::cout << "READY" << std::endl;
-  // Until a signal or EOF on stdin (so the benchmark script's death stops us too).
+  // Until a signal or EOF on stdin (so the benchmark script's death stops us too); every line on stdin
+  // is a control command.
   bool stdin_open = true;
+  std::string pending;
   while (g_signal == 0) {
     pollfd fd{STDIN_FILENO, POLLIN, 0};
     const int ready = stdin_open ? ::poll(&fd, 1, 200) : (::usleep(200'000), 0);
     if (ready > 0) {
-      char buffer[256];
+      char buffer[4096];
       const ssize_t n = ::read(STDIN_FILENO, buffer, sizeof buffer);
       if (n == 0) break;  // EOF
-      if (n < 0) stdin_open = false;
+      if (n < 0) {
+        stdin_open = false;
+        continue;
+      }
+      pending.append(buffer, static_cast<size_t>(n));
+      for (size_t end; (end = pending.find('\n')) != std::string::npos;) {
+        std::string line = pending.substr(0, end);
+        pending.erase(0, end + 1);
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        if (line.find_first_not_of(" \t") == std::string::npos) continue;
+        try {
+          Control(line, cluster, options.brokers, commits_on);
+          spdlog::info("control: {}", line);
+          std::cout << "OK " << line << std::endl;
+        } catch (const std::exception& e) {
+          spdlog::warn("control: {}: {}", line, e.what());
+          std::cout << "ERR " << line << ": " << e.what() << std::endl;
+        }
+      }
     }
   }
   spdlog::info("stopping ({}); {} records failed", g_signal ? "signal" : "stdin closed", producer.Failed());

@@ -8,7 +8,7 @@ BUILD_PACKAGES=(
   librdkafka-dev prometheus-cpp-dev libboost-dev libyaml-cpp-dev libspdlog-dev
   libcli11-dev libre2-dev zlib1g-dev libsimdjson-dev libssl-dev libcrypt-dev
 )
-TEST_PACKAGES=(googletest libgtest-dev libgmock-dev prometheus curl python3 python3-kafka python3-yaml yamllint)
+TEST_PACKAGES=(googletest libgtest-dev libgmock-dev prometheus curl python3 python3-kafka python3-yaml yamllint wrk)
 # fuzz/run.sh: clang and its libFuzzer runtime (libclang_rt.fuzzer is in libclang-rt-14-dev).
 FUZZ_PACKAGES=(clang-14 clang libclang-rt-14-dev)
 

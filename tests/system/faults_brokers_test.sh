@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Fault suite, brokers: the real exporter against kpe-bench-cluster (librdkafka's mock cluster in its own
+# process, driven through its control channel). One broker down and back; all brokers down and back; 5 s
+# RTT on one broker. During each fault every scrape answers 200 within SCRAPE_BOUND (0.5 s) and the last
+# good values stay served, marked stale; after it, fresh values come back within RECOVERY_BOUND.
+set -euo pipefail
+EXPORTER=$1
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../faults/lib.sh"
+
+start_cluster --brokers 3 --topics 3 --partitions 4 --groups 3 --topics-per-group 1 --produce-rate 60 \
+  --commit-interval 1 --groups-file "$KPE_TMP/groups.yaml"
+faults_exporter_config "$KPE_TMP/exporter.yaml" "$BOOTSTRAP" "$KPE_TMP/groups.yaml"
+start_exporter exporter --config="$KPE_TMP/exporter.yaml"
+PARTITIONS=12
+
+healthy() {
+  [[ $(metric kafka_up) == 1 && $(metric kafka_perf_exporter_stale_partitions) == 0 ]] &&
+    [[ $(metric kafka_perf_exporter_collector_success 'collector="offsets"') == 1 ]] &&
+    [[ $(count_series kafka_topic_partition_current_offset) == "$PARTITIONS" ]]
+}
+offset_of() { metric kafka_topic_partition_current_offset "partition=\"$2\",topic=\"$1\""; }
+age() { metric kafka_perf_exporter_data_age_seconds "collector=\"$1\""; }
+all_served() { [[ $(count_series kafka_topic_partition_current_offset) == "$PARTITIONS" ]]; }
+
+step "baseline"
+scrape_until "healthy first collection" 20 healthy
+curl -sf "$KPE_URL/readyz" >/dev/null || fail "/readyz should be 200 once collected"
+
+# --- one broker down and back ------------------------------------------------------------------------
+step "one broker down (2)"
+# The partitions broker 2 leads, and their offsets before the outage.
+mapfile -t led < <(grep -E '^kafka_topic_partition_leader\{' "$SCRAPE_FILE" | awk '$2 == 2 { print $1 }' |
+  sed -E 's/.*partition="([0-9]+)",topic="([^"]+)".*/\2 \1/')
+((${#led[@]} > 0)) || fail "broker 2 leads no partition; cannot test its outage"
+ctl "down 2"
+scrape_until "broker 2's partitions marked stale" 10 \
+  '[[ $(metric kafka_perf_exporter_stale_partitions) == ${#led[@]} ]]'
+step "  stale after ${WAITED}s: ${#led[@]} partitions"
+declare -A frozen
+for tp in "${led[@]}"; do frozen[$tp]=$(offset_of $tp); done
+age_before=$(age offsets)
+scrape_for 3 'all_served && [[ $(metric kafka_up) == 1 && $(metric kafka_perf_exporter_collector_success "collector=\"offsets\"") == 0 ]]'
+for tp in "${led[@]}"; do
+  [[ $(offset_of $tp) == "${frozen[$tp]}" ]] || fail "stale partition $tp should keep its last good offset ${frozen[$tp]}, got $(offset_of $tp)"
+done
+is "$(age offsets) > $age_before + 2" || fail "offsets data age should grow during the outage: $age_before then $(age offsets)"
+ctl "up 2"
+scrape_until "fresh after broker 2 is back" "$RECOVERY_BOUND" healthy
+step "  fresh ${WAITED}s after the broker came back"
+for tp in "${led[@]}"; do
+  is "$(offset_of $tp) > ${frozen[$tp]}" || fail "partition $tp should have advanced past ${frozen[$tp]} once fresh"
+done
+
+# --- all brokers down and back -----------------------------------------------------------------------
+step "all brokers down"
+ctl "down 1"; ctl "down 2"; ctl "down 3"
+scrape_until "kafka_up 0" 10 '[[ $(metric kafka_up) == 0 ]]'
+step "  kafka_up 0 after ${WAITED}s"
+age_before=$(age metadata)
+scrape_for 3 'all_served && [[ $(metric kafka_up) == 0 && $(metric kafka_perf_exporter_collector_success "collector=\"metadata\"") == 0 ]]'
+is "$(age metadata) > $age_before + 2" || fail "metadata data age should grow while the cluster is down"
+curl -sf "$KPE_URL/healthz" >/dev/null || fail "/healthz should stay 200 while the cluster is down"
+known_gap "kafka_perf_exporter_stale_partitions counts the partitions served with old offsets while the whole cluster is down (it is $(metric kafka_perf_exporter_stale_partitions))" \
+  '[[ $(metric kafka_perf_exporter_stale_partitions) == $PARTITIONS ]]'
+known_gap "collector_success{collector=\"groups\"} is 0 while the cluster is down (it is $(metric kafka_perf_exporter_collector_success 'collector="groups"'))" \
+  '[[ $(metric kafka_perf_exporter_collector_success "collector=\"groups\"") == 0 ]]'
+ctl "up 1"; ctl "up 2"; ctl "up 3"
+scrape_until "fresh after all brokers are back" "$RECOVERY_BOUND" healthy
+step "  fresh ${WAITED}s after the brokers came back"
+
+# --- 5 s RTT on one broker ---------------------------------------------------------------------------
+step "5 s RTT on broker 1"
+ctl "rtt 1 5000"
+scrape_until "broker 1's partitions marked stale" 10 '[[ $(metric kafka_perf_exporter_stale_partitions) -gt 0 ]]'
+step "  stale after ${WAITED}s: $(metric kafka_perf_exporter_stale_partitions) partitions"
+scrape_for 4 'all_served && [[ $(metric kafka_perf_exporter_stale_partitions) -gt 0 ]]'
+known_gap "kafka_up stays 1 while only broker 1 is slow (it is $(metric kafka_up): the metadata request went to the slow broker and timed out)" \
+  '[[ $(metric kafka_up) == 1 ]]'
+ctl "rtt 1 0"
+scrape_until "fresh after the RTT is gone" "$RECOVERY_BOUND" healthy
+step "  fresh ${WAITED}s after the RTT was removed"
+
+kill -0 "${KPE_PIDS[-1]}" 2>/dev/null || fail "the exporter died"
+echo "faults_brokers: all checks passed ($SCRAPES scrapes, slowest ${SCRAPE_MAX}s, bound ${SCRAPE_BOUND}s)"
