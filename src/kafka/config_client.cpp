@@ -87,7 +87,8 @@ struct TopicConfigClient::Impl {
 
   // error_cb, on librdkafka's threads.
   void OnError(int err, const char* reason) {
-    std::string message = std::string(rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err))) + ": " + reason;
+    std::string message =
+        rd::RedactSecrets(std::string(rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err))) + ": " + reason);
     // librdkafka appends "(after 0ms in state CONNECT, 3 identical error(s) suppressed)": the same error.
     if (auto suffix = message.rfind(" (after "); suffix != std::string::npos) message.resize(suffix);
     {
@@ -152,7 +153,7 @@ TopicConfigClient::TopicConfigClient(TopicConfigClientOptions options) : impl_(s
   });
   char error[512] = "";
   rd::HandlePtr rk(rd_kafka_new(RD_KAFKA_CONSUMER, conf.get(), error, sizeof error));
-  if (!rk) throw std::invalid_argument(std::string("kafka config client: ") + error);
+  if (!rk) throw std::invalid_argument("kafka config client: " + rd::RedactSecrets(error));
   conf.release();  // owned by rk from here on
   impl_->rk = std::move(rk);
   impl_->requests = std::make_unique<rd::AdminRequests>(impl_->rk.get(), impl_->options.max_in_flight);

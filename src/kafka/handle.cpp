@@ -3,7 +3,10 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <deque>
 #include <stdexcept>
+
+#include "config/secrets.h"
 
 namespace kpe::kafka::rd {
 namespace {
@@ -11,6 +14,19 @@ namespace {
 // How many distinct error_cb messages are remembered (so each is logged once); beyond it the memory is
 // cleared, so at worst an error is logged again.
 constexpr size_t kMaxRememberedErrors = 256;
+
+// Enough for every secret of a few clusters across reloads; older ones are forgotten first.
+constexpr size_t kMaxRememberedSecrets = 64;
+
+struct SecretStore {
+  std::mutex mutex;
+  std::deque<std::string> values;  // guarded by mutex; distinct, oldest first
+};
+
+SecretStore& Secrets() {
+  static SecretStore store;
+  return store;
+}
 
 std::string Join(const std::vector<std::string>& parts, const char* separator) {
   std::string joined;
@@ -37,10 +53,37 @@ void LogCallback(const rd_kafka_t* rk, int level, const char* facility, const ch
   // Connection failures also reach error_cb, which logs each distinct one once; at error level here they
   // would repeat on every reconnect attempt of an unreachable cluster.
   if (std::string_view(facility) == "FAIL") spd_level = std::min(spd_level, spdlog::level::debug);
-  spdlog::log(spd_level, "librdkafka {} [{}] {}", rd_kafka_name(rk), facility, message);
+  spdlog::log(spd_level, "librdkafka {} [{}] {}", rd_kafka_name(rk), facility, RedactSecrets(message));
 }
 
 }  // namespace
+
+void RememberSecret(const std::string& value) {
+  if (value.empty()) return;
+  auto& store = Secrets();
+  std::lock_guard lock(store.mutex);
+  if (std::find(store.values.begin(), store.values.end(), value) != store.values.end()) return;
+  if (store.values.size() >= kMaxRememberedSecrets) store.values.pop_front();
+  store.values.push_back(value);
+}
+
+std::string RedactSecrets(std::string message) {
+  auto& store = Secrets();
+  std::lock_guard lock(store.mutex);
+  for (const auto& secret : store.values) message = config::RedactValue(std::move(message), secret);
+  return message;
+}
+
+void SetProperty(rd_kafka_conf_t* conf, const std::string& name, const std::string& value) {
+  const bool sensitive = config::IsSensitiveProperty(name);
+  if (sensitive) RememberSecret(value);
+  char error[512] = "";
+  if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), error, sizeof error) != RD_KAFKA_CONF_OK) {
+    // librdkafka's message may quote the value ("Invalid value \"...\" for configuration property").
+    throw std::invalid_argument("kafka property '" + name + "': " +
+                                (sensitive ? config::RedactValue(error, value) : RedactSecrets(error)));
+  }
+}
 
 void RouteLogsToSpdlog(rd_kafka_conf_t* conf) { rd_kafka_conf_set_log_cb(conf, LogCallback); }
 
@@ -52,7 +95,8 @@ HandleCallbacks::HandleCallbacks(std::string what, std::string client_id, bool d
       on_statistics_(std::move(on_statistics)) {}
 
 void HandleCallbacks::OnError(int err, const char* reason) {
-  std::string message = std::string(rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err))) + ": " + reason;
+  std::string message =
+      RedactSecrets(std::string(rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err))) + ": " + reason);
   // librdkafka appends "(after 0ms in state CONNECT, 3 identical error(s) suppressed)": the same error.
   if (auto suffix = message.rfind(" (after "); suffix != std::string::npos) message.resize(suffix);
   {
@@ -105,7 +149,7 @@ Handle NewHandle(rd_kafka_type_t type, const ClientOptions& options, const Handl
 
   char error[512] = "";
   handle.rk.reset(rd_kafka_new(type, conf.get(), error, sizeof error));
-  if (!handle.rk) throw std::invalid_argument(spec.what + ": " + error);
+  if (!handle.rk) throw std::invalid_argument(spec.what + ": " + RedactSecrets(error));
   conf.release();  // owned by the handle from here on
   return handle;
 }

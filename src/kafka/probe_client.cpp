@@ -111,7 +111,7 @@ struct ProbeClient::Impl {
 
   void OnError(const char* handle, int err, const char* reason) {
     std::string message =
-        std::string(rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err))) + ": " + reason;
+        rd::RedactSecrets(std::string(rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err))) + ": " + reason);
     // librdkafka appends "(after 0ms in state CONNECT, 3 identical error(s) suppressed)": the same error.
     if (auto suffix = message.rfind(" (after "); suffix != std::string::npos) message.resize(suffix);
     {
@@ -142,7 +142,7 @@ struct ProbeClient::Impl {
     for (const auto& [name, value] : options.client.properties) rd::SetProperty(conf.get(), name, value);
     char error[512] = "";
     rd::HandlePtr rk(rd_kafka_new(type, conf.get(), error, sizeof error));
-    if (!rk) throw std::invalid_argument(std::string("kafka probe client: ") + error);
+    if (!rk) throw std::invalid_argument("kafka probe client: " + rd::RedactSecrets(error));
     conf.release();  // owned by rk from here on
     return rk;
   }

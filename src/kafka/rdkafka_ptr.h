@@ -61,12 +61,16 @@ using AdminOptionsPtr = std::unique_ptr<rd_kafka_AdminOptions_t, AdminOptionsDel
 /// handle.cpp). Connection failures ("FAIL") are logged at debug: error_cb reports them.
 void RouteLogsToSpdlog(rd_kafka_conf_t* conf);
 
-/// Sets one property; throws std::invalid_argument("kafka property 'NAME': <librdkafka's message>").
-inline void SetProperty(rd_kafka_conf_t* conf, const std::string& name, const std::string& value) {
-  char error[512] = "";
-  if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), error, sizeof error) != RD_KAFKA_CONF_OK) {
-    throw std::invalid_argument("kafka property '" + name + "': " + error);
-  }
-}
+/// Remembers the value of a sensitive property (config::IsSensitiveProperty) so that RedactSecrets
+/// removes it from every librdkafka message the exporter logs or reports. Thread-safe; process-wide
+/// (defined in handle.cpp), keeping the most recent values only.
+void RememberSecret(const std::string& value);
+
+/// `message` with every remembered secret replaced by "[redacted]". Thread-safe.
+std::string RedactSecrets(std::string message);
+
+/// Sets one property; throws std::invalid_argument("kafka property 'NAME': <librdkafka's message>"), in
+/// which the value of a sensitive property is redacted. Remembers sensitive values (RememberSecret).
+void SetProperty(rd_kafka_conf_t* conf, const std::string& name, const std::string& value);
 
 }  // namespace kpe::kafka::rd
