@@ -110,8 +110,14 @@ void ClusterCollector::CollectTopicConfigs(state::ClusterSnapshot& snapshot) {
                      cluster_.name, answer.error);
         break;
       }
+      if (answer.kind == kafka::ErrorKind::kAuthorization) {
+        NoteAuthorization("topic", answer.topic, "configs", true, answer.error);
+      } else if (answer.error.empty()) {
+        NoteAuthorization("topic", answer.topic, "configs", false, "");
+      }
       if (!answer.error.empty()) {
-        ++errors[answer.error];
+        // Refusals are logged once by NoteAuthorization, not again after every TTL.
+        if (answer.kind != kafka::ErrorKind::kAuthorization) ++errors[answer.error];
         // Keep what was known; ask again after the TTL rather than every tick.
         auto& entry = topic_configs_cache_[answer.topic];
         entry.at = now;
@@ -280,6 +286,14 @@ SnapshotPtr ClusterCollector::Cycle() {
     cycle.watermarks = client_->FetchWatermarks(partitions);
     cycle.offsets_seconds = SecondsSince(start);
     cycle.offsets_ran = true;
+    std::map<std::string, const kafka::Watermarks*> refused;  // per sampled topic: a refused partition
+    for (const auto& w : cycle.watermarks) {
+      auto& entry = refused[w.topic];
+      if (w.unauthorized && entry == nullptr) entry = &w;
+    }
+    for (const auto& [topic, w] : refused) {
+      NoteAuthorization("topic", topic, "offsets", w != nullptr, w != nullptr ? w->error : "");
+    }
     const bool any_error = std::any_of(cycle.watermarks.begin(), cycle.watermarks.end(),
                                        [](const auto& w) { return !w.error.empty(); });
     const bool all_failed = !cycle.watermarks.empty() &&
@@ -304,9 +318,14 @@ SnapshotPtr ClusterCollector::Cycle() {
     CollectTopicConfigs(built);
     tracker_.ObserveTopics(built.topics, built.collected_at);
     ScheduleTopics(built, due);
+    std::set<std::string> live_topics;
+    for (const auto& topic : built.topics) live_topics.insert(topic.name);
+    RetainAuthorization("topic", live_topics);
+    ExportAuthorization(built);
     if (slow_groups_) publish_(std::make_shared<const state::ClusterSnapshot>(built));
     groups_sampled = CollectGroups(built);
   }
+  ExportAuthorization(built);
   FillEfficiency(built, due.size(), groups_sampled);
   auto snapshot = std::make_shared<const state::ClusterSnapshot>(std::move(built));
   LogTransitions(*snapshot);
@@ -389,6 +408,11 @@ size_t ClusterCollector::CollectGroups(state::ClusterSnapshot& snapshot) {
   std::vector<std::string> listed;                 // every group watched this cycle
   std::map<std::string, std::string> listed_states;
   const auto listing = GroupList();
+  // Logged below, with what is watched instead.
+  if (listing.kind == kafka::ErrorKind::kNone || listing.kind == kafka::ErrorKind::kAuthorization) {
+    NoteAuthorization("cluster", cluster_.name, "list", listing.kind == kafka::ErrorKind::kAuthorization,
+                      listing.error, /*log=*/false);
+  }
   if (listing.kind == kafka::ErrorKind::kNone) {
     discovery = {"list", "", ""};
     for (const auto& group : listing.groups) {
@@ -449,6 +473,16 @@ size_t ClusterCollector::CollectGroups(state::ClusterSnapshot& snapshot) {
       }
     }
     answers.offsets = groups_client_->FetchCommittedOffsets(answers.group_ids, partitions, hints);
+    for (const auto& d : answers.descriptions) {
+      if (d.kind == kafka::ErrorKind::kNone || d.kind == kafka::ErrorKind::kAuthorization) {
+        NoteAuthorization("group", d.group_id, "describe", d.kind == kafka::ErrorKind::kAuthorization, d.error);
+      }
+    }
+    for (const auto& o : answers.offsets) {
+      if (o.kind == kafka::ErrorKind::kNone || o.kind == kafka::ErrorKind::kAuthorization) {
+        NoteAuthorization("group", o.group_id, "offsets", o.kind == kafka::ErrorKind::kAuthorization, o.error);
+      }
+    }
   }
   auto evaluated = tracker_.Evaluate(answers, snapshot.topics, now);
   if (timestamps_ != nullptr) PreciseLagSeconds(evaluated);
@@ -494,6 +528,7 @@ size_t ClusterCollector::CollectGroups(state::ClusterSnapshot& snapshot) {
   for (auto& [id, group] : merged) snapshot.groups.push_back(std::move(group));
   group_schedule_.Retain(live);
   tracker_.RetainGroups(live);
+  RetainAuthorization("group", live);
   std::erase_if(description_cache_, [&live](const auto& e) { return live.count(e.first) == 0; });
 
   for (const auto& [message, count] : failures) {
@@ -544,6 +579,35 @@ void ClusterCollector::LogTransitions(const state::ClusterSnapshot& snapshot) {
       spdlog::warn("cluster {}: {}", snapshot.cluster, problems);
     }
     last_logged_ = problems;
+  }
+}
+
+void ClusterCollector::NoteAuthorization(const std::string& type, const std::string& resource,
+                                         const std::string& operation, bool refused, const std::string& error,
+                                         bool log) {
+  const auto key = std::make_tuple(type, resource, operation);
+  if (refused) {
+    const auto [it, inserted] = authorization_failures_.insert_or_assign(key, error);
+    if (inserted && log) {
+      spdlog::warn("cluster {}: not authorized: {} of {} {} refused ({}); everything permitted is still collected",
+                   cluster_.name, operation, type, resource, error);
+    }
+  } else if (authorization_failures_.erase(key) != 0 && log) {
+    spdlog::info("cluster {}: authorized again: {} of {} {}", cluster_.name, operation, type, resource);
+  }
+}
+
+void ClusterCollector::RetainAuthorization(const std::string& type, const std::set<std::string>& live) {
+  std::erase_if(authorization_failures_, [&](const auto& entry) {
+    return std::get<0>(entry.first) == type && live.count(std::get<1>(entry.first)) == 0;
+  });
+}
+
+void ClusterCollector::ExportAuthorization(state::ClusterSnapshot& snapshot) const {
+  snapshot.authorization_failures.clear();
+  for (const auto& [key, error] : authorization_failures_) {
+    const auto& [type, resource, operation] = key;
+    snapshot.authorization_failures.push_back({type, resource, operation, error});
   }
 }
 

@@ -11,6 +11,7 @@
 #include <optional>
 #include <set>
 #include <thread>
+#include <tuple>
 
 #include "collect/adaptive_schedule.h"
 #include "collect/cpu_governor.h"
@@ -93,6 +94,13 @@ class ClusterCollector {
   void CollectTopicConfigs(state::ClusterSnapshot& snapshot);
   void FillEfficiency(state::ClusterSnapshot& snapshot, size_t topics_sampled, size_t groups_sampled);
   void LogTransitions(const state::ClusterSnapshot& snapshot);
+  // Records whether a request for one resource was refused for lack of permission; a new refusal is
+  // logged once (when `log`), its end once.
+  void NoteAuthorization(const std::string& type, const std::string& resource, const std::string& operation,
+                         bool refused, const std::string& error, bool log = true);
+  // Forgets the refusals of resources of `type` that are no longer watched.
+  void RetainAuthorization(const std::string& type, const std::set<std::string>& live);
+  void ExportAuthorization(state::ClusterSnapshot& snapshot) const;
 
   // Declared before client_, whose statistics callback writes it.
   std::vector<state::BrokerClientStats> client_brokers_;
@@ -128,6 +136,9 @@ class ClusterCollector {
 
   SnapshotPtr last_;           // only touched by the collecting thread
   std::string last_logged_;    // last logged problem summary, to log once per change
+  // Refusals (*_AUTHORIZATION_FAILED) by (resource type, resource, operation) → the broker's message,
+  // kept until the same request succeeds. Only touched by the collecting thread.
+  std::map<std::tuple<std::string, std::string, std::string>, std::string> authorization_failures_;
 
   std::mutex mutex_;
   std::condition_variable wake_;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <map>
 #include <stdexcept>
 #include <thread>
 #include <utility>
@@ -33,6 +34,7 @@ struct OffsetsTask {
   std::vector<size_t> inputs;       // indexes into the caller's partitions
   std::vector<int64_t> offsets;     // result per input, -1 when unknown
   std::vector<std::string> errors;  // result per input, "" when the offset is valid
+  std::vector<bool> unauthorized;   // result per input: TOPIC_AUTHORIZATION_FAILED
 };
 
 }  // namespace
@@ -46,6 +48,10 @@ struct ClusterClient::Impl {
   Result<ClusterMetadata> FetchMetadataUntil(Clock::time_point deadline);
   void RunOffsetsTask(OffsetsTask& task, const std::vector<PartitionRef>& partitions,
                       Clock::time_point deadline);
+  // One ListOffsets round for the inputs `which` of `task`; with split_refused, a request refused with
+  // TOPIC_AUTHORIZATION_FAILED is asked again per topic.
+  void QueryOffsets(OffsetsTask& task, const std::vector<size_t>& which, const std::vector<PartitionRef>& partitions,
+                    Clock::time_point deadline, bool split_refused);
 };
 
 ClusterClient::ClusterClient(ClientOptions options) : impl_(std::make_unique<Impl>()) {
@@ -189,6 +195,7 @@ std::vector<Watermarks> ClusterClient::FetchWatermarks(const std::vector<Partiti
     for (size_t k = 0; k < task.inputs.size(); ++k) {
       Watermarks& entry = out[task.inputs[k]];
       (newest ? entry.newest : entry.oldest) = task.offsets[k];
+      if (task.unauthorized[k]) entry.unauthorized = true;
       const std::string& error = task.errors[k];
       if (!error.empty() && entry.error.find(error) == std::string::npos) {
         entry.error += entry.error.empty() ? error : "; " + error;
@@ -204,30 +211,53 @@ void ClusterClient::Impl::RunOffsetsTask(OffsetsTask& task, const std::vector<Pa
   const size_t n = task.inputs.size();
   task.offsets.assign(n, -1);
   task.errors.assign(n, "");
-  const char* which = task.logical_offset == RD_KAFKA_OFFSET_END ? "newest" : "oldest";
-  const std::string where = std::string(which) + " offset from leader " + std::to_string(task.leader) + ": ";
+  task.unauthorized.assign(n, false);
+  std::vector<size_t> all(n);
+  for (size_t k = 0; k < n; ++k) all[k] = k;
+  QueryOffsets(task, all, partitions, deadline, /*split_refused=*/true);
+}
 
+void ClusterClient::Impl::QueryOffsets(OffsetsTask& task, const std::vector<size_t>& which,
+                                       const std::vector<PartitionRef>& partitions, Clock::time_point deadline,
+                                       bool split_refused) {
+  const char* newest_or_oldest = task.logical_offset == RD_KAFKA_OFFSET_END ? "newest" : "oldest";
+  const std::string where =
+      std::string(newest_or_oldest) + " offset from leader " + std::to_string(task.leader) + ": ";
   const int timeout_ms = RemainingMs(deadline);
   if (timeout_ms <= 0) {
-    task.errors.assign(n, where + "deadline passed before the request was sent");
+    for (size_t k : which) task.errors[k] = where + "deadline passed before the request was sent";
     return;
   }
-  rd::PartitionListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(n)));
-  for (size_t input : task.inputs) {
-    rd_kafka_topic_partition_list_add(list.get(), partitions[input].topic.c_str(),
-                                      partitions[input].partition)
-        ->offset = task.logical_offset;
+  rd::PartitionListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(which.size())));
+  for (size_t k : which) {
+    const PartitionRef& ref = partitions[task.inputs[k]];
+    rd_kafka_topic_partition_list_add(list.get(), ref.topic.c_str(), ref.partition)->offset = task.logical_offset;
   }
   rd_kafka_resp_err_t err = rd_kafka_offsets_for_times(rk.get(), list.get(), timeout_ms);
+  if (err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED && split_refused) {
+    // librdkafka fails the whole request when one topic is refused and keeps none of the answers: ask
+    // again topic by topic, so that the permitted topics still get their offsets.
+    std::map<std::string, std::vector<size_t>> by_topic;
+    for (size_t k : which) by_topic[partitions[task.inputs[k]].topic].push_back(k);
+    if (by_topic.size() > 1) {
+      for (const auto& [topic, subset] : by_topic) QueryOffsets(task, subset, partitions, deadline, false);
+      return;
+    }
+  }
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    task.errors.assign(n, where + rd_kafka_err2str(err));
+    for (size_t k : which) {
+      task.errors[k] = where + rd_kafka_err2str(err);
+      task.unauthorized[k] = err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED;
+    }
     return;
   }
-  // librdkafka keeps the list's order; each element matches the same index of task.inputs.
-  for (size_t k = 0; k < n; ++k) {
-    const rd_kafka_topic_partition_t& element = list->elems[k];
+  // librdkafka keeps the list's order; each element matches the same index of `which`.
+  for (size_t i = 0; i < which.size(); ++i) {
+    const size_t k = which[i];
+    const rd_kafka_topic_partition_t& element = list->elems[i];
     if (element.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       task.errors[k] = where + rd_kafka_err2str(element.err);
+      task.unauthorized[k] = element.err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED;
     } else if (element.offset < 0) {
       task.errors[k] = where + "no offset in the response";
     } else {

@@ -47,6 +47,8 @@ struct Watermarks {
   int64_t oldest = -1;
   int64_t newest = -1;
   std::string error;  // "" when both offsets are valid
+  /// The leader refused with TOPIC_AUTHORIZATION_FAILED (the principal may not Describe the topic).
+  bool unauthorized = false;
 };
 
 }  // namespace kpe::kafka

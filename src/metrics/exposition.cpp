@@ -281,6 +281,10 @@ void AddCluster(const state::ClusterSnapshot& s, FamilySet& set) {
   for (const state::BrokerClientStats& b : s.client_brokers) AddClientBroker(b, base, set);
 
   AddGroupDiscovery(s.group_discovery, base, s.groups.size(), set);
+  for (const state::AuthorizationFailure& f : s.authorization_failures) {
+    set.Add(Snap("kafka_perf_exporter_authorization_failures"), base,
+            {{"resource_type", f.resource_type}, {"resource", f.resource}, {"operation", f.operation}}, 1);
+  }
   for (const state::ConsumerGroup& g : s.groups) AddGroup(g, base, set);
 }
 

@@ -224,6 +224,10 @@ inline constexpr std::array kFamilies = {
     FamilySpec{"kafka_e2e_roundtrip_latency_seconds", MetricType::Histogram, Part::kProbe,
                "Time from producing a probe record to the probe's consumer receiving it, by "
                "partition and the broker it was fetched from."},
+    FamilySpec{"kafka_perf_exporter_authorization_failures", MetricType::Gauge, Part::kSnapshot,
+               "1 while the cluster refuses a request for lack of permission (*_AUTHORIZATION_FAILED), "
+               "per resource_type (topic, group, cluster), resource (its name) and operation (offsets, "
+               "describe, configs, list); absent otherwise. Everything permitted is still collected."},
     FamilySpec{"kafka_perf_exporter_broker_bytes_received_total", MetricType::Counter, Part::kSnapshot,
                "Bytes the exporter's own client received from the broker."},
     FamilySpec{"kafka_perf_exporter_broker_bytes_sent_total", MetricType::Counter, Part::kSnapshot,

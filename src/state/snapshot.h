@@ -145,6 +145,15 @@ struct GroupDiscovery {
   std::string refusal_error;  // the broker's message
 };
 
+/// A request the brokers refused with *_AUTHORIZATION_FAILED, while the refusal lasts (until an answer
+/// for the same resource and operation succeeds, or the resource is no longer watched).
+struct AuthorizationFailure {
+  std::string resource_type;  // "topic", "group" or "cluster"
+  std::string resource;       // topic or group name; the cluster's name for "cluster"
+  std::string operation;      // "offsets", "describe", "configs" or "list"
+  std::string error;          // the broker's message
+};
+
 /// The exporter's own librdkafka client's view of one broker (from its statistics): a reachability
 /// and latency signal even where nothing else shows one. Counters are cumulative since the client
 /// started; windows (rtt, throttle) cover the last statistics interval.
@@ -208,6 +217,9 @@ struct ClusterSnapshot {
 
   std::vector<ConsumerGroup> groups;  // sorted by id; only groups that passed the filters
   GroupDiscovery group_discovery;
+  /// Requests refused for lack of permission, sorted by (resource_type, resource, operation); what is
+  /// permitted is collected regardless.
+  std::vector<AuthorizationFailure> authorization_failures;
 
   std::vector<CollectorStatus> collectors;
   std::vector<CacheStats> caches;

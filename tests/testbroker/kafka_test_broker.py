@@ -51,6 +51,7 @@ State (JSON; every field optional):
     "orders": {
       "internal": false,
       "error_code": 0,                      # topic-level Metadata error
+      "configs_error_code": 0,              # DescribeConfigs error of this topic (e.g. 29)
       "partitions": [
         {"id": 0, "leader": 1,              # leader defaults to replicas[0]; -1 = leaderless (error 5)
          "replicas": [1, 2, 3], "isr": [1], "offline_replicas": [],
@@ -766,6 +767,8 @@ def h_describe_configs(ctx, r):
             t = c.topics().get(name)
             if t is None:
                 return UNKNOWN_TOPIC_OR_PART, "unknown topic %s" % name, []
+            if t.get("configs_error_code"):
+                return t["configs_error_code"], "refused by test broker", []
             merged = {k: {"value": val, "source": 5} for k, val in DEFAULT_TOPIC_CONFIGS.items()}
             for k, val in (t.get("configs") or {}).items():
                 merged[k] = val if isinstance(val, dict) else {"value": val, "source": 1}
