@@ -458,22 +458,41 @@ struct App::Impl {
     }
     spdlog::set_level(spdlog::level::from_str(after.log.level));
 
+    // New collectors are made (not started) before anything changes: a property librdkafka rejects
+    // rejects the whole reload, and the running collectors go on.
+    std::vector<std::optional<Running>> fresh(next->clusters.size());
+    std::vector<bool> kept(running.size(), false);
+    std::vector<size_t> keep_index(next->clusters.size(), running.size());
+    try {
+      for (size_t i = 0; i < next->clusters.size(); ++i) {
+        const auto& cluster = next->clusters[i];
+        const auto settings = SettingsOf(after, cluster.config);
+        for (size_t k = 0; k < running.size(); ++k) {
+          if (!kept[k] && running[k].cluster->config == cluster.config && SameSettings(running[k].settings, settings)) {
+            kept[k] = true;
+            keep_index[i] = k;
+            break;
+          }
+        }
+        if (keep_index[i] == running.size()) fresh[i] = StartCluster(next, cluster);
+      }
+    } catch (const std::exception& e) {
+      spdlog::error("configuration reload rejected, the previous configuration keeps running: {}", e.what());
+      std::lock_guard lock(mutex);
+      reload_stats.last_successful = false;
+      return;
+    }
     std::vector<Running> next_running;
-    for (const auto& cluster : next->clusters) {
-      const auto settings = SettingsOf(after, cluster.config);
-      auto same = std::find_if(running.begin(), running.end(), [&](const Running& r) {
-        return r.collector != nullptr && r.cluster->config == cluster.config &&
-               r.cluster->config.topics == cluster.config.topics && SameSettings(r.settings, settings);
-      });
-      if (same != running.end()) {
-        next_running.push_back(std::move(*same));
+    for (size_t i = 0; i < next->clusters.size(); ++i) {
+      if (fresh[i]) {
+        spdlog::info("cluster {}: (re)starting its collector with the new settings", next->clusters[i].config.name);
+        next_running.push_back(std::move(*fresh[i]));
       } else {
-        spdlog::info("cluster {}: (re)starting its collector with the new settings", cluster.config.name);
-        next_running.push_back(StartCluster(next, cluster));
+        next_running.push_back(std::move(running[keep_index[i]]));
       }
     }
-    for (auto& r : running) {
-      if (r.collector != nullptr) r.collector->Stop();  // removed or changed clusters
+    for (size_t k = 0; k < running.size(); ++k) {
+      if (!kept[k]) running[k].collector->Stop();  // removed or changed clusters
     }
     running = std::move(next_running);
     {

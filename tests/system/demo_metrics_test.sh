@@ -53,6 +53,6 @@ grep -q '^process_open_fds' "$KPE_TMP/unzipped.txt" || fail "gzip body lacks the
 code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
 [[ $(code "$KPE_URL/nope") == 404 ]] || fail "unknown path should be 404"
 [[ $(code -X POST "$KPE_URL/metrics") == 405 ]] || fail "POST /metrics should be 405"
-curl -sf "$KPE_URL/" | grep -q 'href="/metrics"' || fail "landing page should link /metrics"
+grep -q 'href="/metrics"' <(curl -sf "$KPE_URL/") || fail "landing page should link /metrics"
 
 echo "demo_metrics: all checks passed"

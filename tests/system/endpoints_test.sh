@@ -21,7 +21,7 @@ wait_for "/metrics" 10 curl -sf "$KPE_URL/metrics"
 
 [[ $(code -X POST --data-binary @"$doc" "$KPE_URL/api/v1/librdkafka/stats?label=checkout") == 204 ]] ||
   fail "a statistics document from loopback should be accepted: $(cat "$KPE_TMP/body")"
-curl -sf "$KPE_URL/metrics" | grep -qE '^kafka_client_messages_sent_total\{[^}]*label="checkout"' ||
+grep -qE '^kafka_client_messages_sent_total\{[^}]*label="checkout"' <(curl -sf "$KPE_URL/metrics") ||
   fail "ingested statistics should show as kafka_client_* with the sender's label"
 [[ $(code -X POST --data-binary '{"name": 12' "$KPE_URL/api/v1/librdkafka/stats") == 400 ]] ||
   fail "malformed statistics should be 400"
@@ -34,10 +34,10 @@ curl -sf "$KPE_URL/healthz" >/dev/null || fail "the server should keep serving a
 # Advice: JSON by default, HTML when asked for.
 curl -sf "$KPE_URL/advice" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert "findings" in d' ||
   fail "/advice should answer JSON with findings"
-curl -sf -H 'Accept: text/html' "$KPE_URL/advice" | grep -qi '<html' || fail "/advice should answer HTML when asked"
+grep -qi '<html' <(curl -sf -H 'Accept: text/html' "$KPE_URL/advice") || fail "/advice should answer HTML when asked"
 
 # Reload: a bad config is rejected and the old one keeps running; a good one is applied.
-curl -sf "$KPE_URL/metrics" | grep -qE '^kafka_perf_exporter_config_last_reload_successful 1$' ||
+grep -qE '^kafka_perf_exporter_config_last_reload_successful 1$' <(curl -sf "$KPE_URL/metrics") ||
   fail "the first load should count as successful"
 printf 'collection: {intervall: 1s}\n' >"$KPE_TMP/config.yaml"
 kill -HUP "$pid"
@@ -45,6 +45,12 @@ wait_for "reload rejected" 10 bash -c "curl -sf '$KPE_URL/metrics' | grep -qE '^
 grep -q "configuration reload rejected" "$KPE_TMP/main.log" || fail "a rejected reload should be logged"
 grep -q "config.yaml:1:14: collection.intervall" "$KPE_TMP/main.log" || fail "the rejection should name file, line and key"
 curl -sf "$KPE_URL/healthz" >/dev/null || fail "a rejected reload must not stop the server"
+# A property only librdkafka can judge is rejected the same way, without stopping anything.
+printf 'client_stats: {enabled: true}\nkafka: {properties: {socket.timeout.ms: banana}}\n' >"$KPE_TMP/config.yaml"
+kill -HUP "$pid"
+wait_for "librdkafka property rejected" 10 grep -q "socket.timeout.ms" "$KPE_TMP/main.log"
+kill -0 "$pid" || fail "a reload with a bad librdkafka property must not kill the exporter"
+curl -sf "$KPE_URL/healthz" >/dev/null || fail "a reload with a bad librdkafka property must not stop the server"
 printf 'client_stats: {enabled: true}\ncollection: {interval: 2s}\nkafka: {cluster_name: renamed}\n' >"$KPE_TMP/config.yaml"
 kill -HUP "$pid"
 wait_for "reload applied" 10 bash -c "curl -sf '$KPE_URL/metrics' | grep -qE '^kafka_perf_exporter_config_last_reload_successful 1$'"

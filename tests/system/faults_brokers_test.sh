@@ -28,13 +28,15 @@ scrape_until "healthy first collection" 20 healthy
 curl -sf "$KPE_URL/readyz" >/dev/null || fail "/readyz should be 200 once collected"
 
 # --- one broker down and back ------------------------------------------------------------------------
-step "one broker down (2)"
-# The partitions broker 2 leads, and their offsets before the outage.
-mapfile -t led < <(grep -E '^kafka_topic_partition_leader\{' "$SCRAPE_FILE" | awk '$2 == 2 { print $1 }' |
+# The broker leading the most partitions (the mock places leaders at random), and those partitions.
+B=$(grep -E '^kafka_topic_partition_leader\{' "$SCRAPE_FILE" | awk '{ n[$2]++ } END { for (b in n) print n[b], b }' |
+  sort -rn | awk 'NR == 1 { print $2 }')
+step "one broker down ($B)"
+mapfile -t led < <(grep -E '^kafka_topic_partition_leader\{' "$SCRAPE_FILE" | awk -v b="$B" '$2 == b { print $1 }' |
   sed -E 's/.*partition="([0-9]+)",topic="([^"]+)".*/\2 \1/')
-((${#led[@]} > 0)) || fail "broker 2 leads no partition; cannot test its outage"
-ctl "down 2"
-scrape_until "broker 2's partitions marked stale" 10 \
+((${#led[@]} > 0)) || fail "no broker leads a partition"
+ctl "down $B"
+scrape_until "broker $B's partitions marked stale" 10 \
   '[[ $(metric kafka_perf_exporter_stale_partitions) == ${#led[@]} ]]'
 step "  stale after ${WAITED}s: ${#led[@]} partitions"
 declare -A frozen
@@ -45,8 +47,8 @@ for tp in "${led[@]}"; do
   [[ $(offset_of $tp) == "${frozen[$tp]}" ]] || fail "stale partition $tp should keep its last good offset ${frozen[$tp]}, got $(offset_of $tp)"
 done
 is "$(age offsets) > $age_before + 2" || fail "offsets data age should grow during the outage: $age_before then $(age offsets)"
-ctl "up 2"
-scrape_until "fresh after broker 2 is back" "$RECOVERY_BOUND" healthy
+ctl "up $B"
+scrape_until "fresh after broker $B is back" "$RECOVERY_BOUND" healthy
 step "  fresh ${WAITED}s after the broker came back"
 for tp in "${led[@]}"; do
   is "$(offset_of $tp) > ${frozen[$tp]}" || fail "partition $tp should have advanced past ${frozen[$tp]} once fresh"
@@ -70,14 +72,14 @@ scrape_until "fresh after all brokers are back" "$RECOVERY_BOUND" healthy
 step "  fresh ${WAITED}s after the brokers came back"
 
 # --- 5 s RTT on one broker ---------------------------------------------------------------------------
-step "5 s RTT on broker 1"
-ctl "rtt 1 5000"
-scrape_until "broker 1's partitions marked stale" 10 '[[ $(metric kafka_perf_exporter_stale_partitions) -gt 0 ]]'
+step "5 s RTT on broker $B"
+ctl "rtt $B 5000"
+scrape_until "broker $B's partitions marked stale" 10 '[[ $(metric kafka_perf_exporter_stale_partitions) -gt 0 ]]'
 step "  stale after ${WAITED}s: $(metric kafka_perf_exporter_stale_partitions) partitions"
 scrape_for 4 'all_served && [[ $(metric kafka_perf_exporter_stale_partitions) -gt 0 ]]'
-known_gap "kafka_up stays 1 while only broker 1 is slow (it is $(metric kafka_up): the metadata request went to the slow broker and timed out)" \
+known_gap "kafka_up stays 1 while only broker $B is slow (it is $(metric kafka_up): the metadata request went to the slow broker and timed out)" \
   '[[ $(metric kafka_up) == 1 ]]'
-ctl "rtt 1 0"
+ctl "rtt $B 0"
 scrape_until "fresh after the RTT is gone" "$RECOVERY_BOUND" healthy
 step "  fresh ${WAITED}s after the RTT was removed"
 

@@ -9,7 +9,7 @@ source "$(dirname "$0")/lib.sh"
 start_exporter unreachable --kafka.server=127.0.0.1:1 --collection.interval=2s
 
 wait_for "/metrics to answer" 10 curl -sf "$KPE_URL/metrics"
-curl -sf "$KPE_URL/metrics" | grep -qE '^kafka_up\{[^}]*\} 0$' || fail "kafka_up should be 0"
+grep -qE '^kafka_up\{[^}]*\} 0$' <(curl -sf "$KPE_URL/metrics") || fail "kafka_up should be 0"
 [[ $(curl -s -o /dev/null -w '%{http_code}' "$KPE_URL/readyz") == 503 ]] || fail "/readyz should be 503"
 curl -sf "$KPE_URL/healthz" >/dev/null || fail "/healthz should be 200 while Kafka is unreachable"
 
