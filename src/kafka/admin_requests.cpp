@@ -72,4 +72,29 @@ bool AdminRequests::Drain(Clock::time_point deadline) {
   return outstanding_.empty();
 }
 
+ErrorKind KindOf(rd_kafka_resp_err_t err) {
+  switch (err) {
+    case RD_KAFKA_RESP_ERR_NO_ERROR:
+      return ErrorKind::kNone;
+    case RD_KAFKA_RESP_ERR__UNSUPPORTED_FEATURE:
+    case RD_KAFKA_RESP_ERR_UNSUPPORTED_VERSION:
+      return ErrorKind::kUnsupported;
+    case RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED:
+    case RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED:
+    case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
+      return ErrorKind::kAuthorization;
+    case RD_KAFKA_RESP_ERR__TIMED_OUT:
+    case RD_KAFKA_RESP_ERR__TIMED_OUT_QUEUE:
+    case RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT:
+      return ErrorKind::kTimeout;
+    default:
+      return ErrorKind::kOther;
+  }
+}
+
+std::string Describe(rd_kafka_resp_err_t err, const char* message) {
+  std::string text = message != nullptr && *message != '\0' ? message : rd_kafka_err2str(err);
+  return text + " (" + rd_kafka_err2name(err) + ")";
+}
+
 }  // namespace kpe::kafka::rd

@@ -17,6 +17,9 @@
 #include <unordered_set>
 #include <vector>
 
+#include <string>
+
+#include "kafka/group_client.h"  // ErrorKind
 #include "kafka/rdkafka_ptr.h"
 
 namespace kpe::kafka::rd {
@@ -61,5 +64,11 @@ class AdminRequests {
   uint64_t next_id_ = 1;
   std::unordered_set<uint64_t> outstanding_;
 };
+
+/// What an Admin result's error means for the caller (unsupported, authorization, timeout, other).
+ErrorKind KindOf(rd_kafka_resp_err_t err);
+
+/// librdkafka's (or the broker's) message followed by the error's name, e.g. "... (REQUEST_TIMED_OUT)".
+std::string Describe(rd_kafka_resp_err_t err, const char* message);
 
 }  // namespace kpe::kafka::rd

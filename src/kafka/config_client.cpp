@@ -18,6 +18,8 @@ namespace kpe::kafka {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using rd::Describe;
+using rd::KindOf;
 
 // Distinct client errors remembered so that each is logged once; beyond it the memory is cleared.
 constexpr size_t kMaxRememberedErrors = 256;
@@ -30,30 +32,6 @@ int RemainingMs(Clock::time_point deadline) {
   return static_cast<int>(std::max<int64_t>(0, left));
 }
 
-ErrorKind KindOf(rd_kafka_resp_err_t err) {
-  switch (err) {
-    case RD_KAFKA_RESP_ERR_NO_ERROR:
-      return ErrorKind::kNone;
-    case RD_KAFKA_RESP_ERR__UNSUPPORTED_FEATURE:
-    case RD_KAFKA_RESP_ERR_UNSUPPORTED_VERSION:
-      return ErrorKind::kUnsupported;
-    case RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED:
-    case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
-      return ErrorKind::kAuthorization;
-    case RD_KAFKA_RESP_ERR__TIMED_OUT:
-    case RD_KAFKA_RESP_ERR__TIMED_OUT_QUEUE:
-    case RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT:
-      return ErrorKind::kTimeout;
-    default:
-      return ErrorKind::kOther;
-  }
-}
-
-// librdkafka's (or the broker's) message followed by the error's name.
-std::string Describe(rd_kafka_resp_err_t err, const char* message) {
-  std::string text = message != nullptr && *message != '\0' ? message : rd_kafka_err2str(err);
-  return text + " (" + rd_kafka_err2name(err) + ")";
-}
 
 // The resources of one request: librdkafka copies them, so they are destroyed once the request is sent.
 class ConfigResources {

@@ -21,32 +21,9 @@ namespace kpe::kafka {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using rd::Describe;
+using rd::KindOf;
 
-ErrorKind KindOf(rd_kafka_resp_err_t err) {
-  switch (err) {
-    case RD_KAFKA_RESP_ERR_NO_ERROR:
-      return ErrorKind::kNone;
-    case RD_KAFKA_RESP_ERR__UNSUPPORTED_FEATURE:
-    case RD_KAFKA_RESP_ERR_UNSUPPORTED_VERSION:
-      return ErrorKind::kUnsupported;
-    case RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED:
-    case RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED:
-    case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
-      return ErrorKind::kAuthorization;
-    case RD_KAFKA_RESP_ERR__TIMED_OUT:
-    case RD_KAFKA_RESP_ERR__TIMED_OUT_QUEUE:
-    case RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT:
-      return ErrorKind::kTimeout;
-    default:
-      return ErrorKind::kOther;
-  }
-}
-
-// librdkafka's message, prefixed with the error's name when the message does not already say it.
-std::string Describe(rd_kafka_resp_err_t err, const char* message) {
-  std::string text = message != nullptr && *message != '\0' ? message : rd_kafka_err2str(err);
-  return text + " (" + rd_kafka_err2name(err) + ")";
-}
 
 bool operator<(const PartitionRef& a, const PartitionRef& b) {
   return std::tie(a.topic, a.partition) < std::tie(b.topic, b.partition);
