@@ -85,7 +85,7 @@ ctl() {
 EXPORTER_PID=$!
 PIDS+=("$EXPORTER_PID")
 deadline=$((SECONDS + 30))
-until PORT=$(grep -oE 'serving on http://127\.0\.0\.1:[0-9]+' "$WORK/exporter.log" | grep -oE '[0-9]+$'); do
+until PORT=$(grep -oE 'serving on http://127\.0\.0\.1:[0-9]+' "$WORK/exporter.log" 2>/dev/null | grep -oE '[0-9]+$'); do
   ((SECONDS < deadline)) || die "exporter did not start"
   sleep 0.2
 done
