@@ -279,9 +279,39 @@ struct App::Impl {
     return config::Validate(std::move(with_demo));
   }
 
-  std::vector<advice::Finding> Findings() {
-    const auto clients = registry != nullptr ? registry->Snapshot() : nullptr;
-    return advisor.load()->Findings(clients.get());
+  // The advice of the latest snapshots and client reports, with its kafka_advice text. The rules read
+  // no clock, so both are evaluated once per change of their inputs, not on every scrape.
+  struct Advice {
+    uint64_t published = 0;
+    std::shared_ptr<const clientstats::ClientsSnapshot> clients;
+    std::shared_ptr<Advisor> advisor;
+    std::vector<advice::Finding> findings;
+    std::string text;
+  };
+  std::mutex advice_mutex;
+  std::shared_ptr<const Advice> advice_cache;  // guarded by advice_mutex
+
+  std::shared_ptr<const Advice> CurrentAdvice() {
+    uint64_t version = 0;
+    {
+      std::lock_guard lock(mutex);
+      version = published;
+    }
+    auto clients = registry != nullptr ? registry->Snapshot() : nullptr;
+    auto current_advisor = advisor.load();
+    std::lock_guard lock(advice_mutex);
+    if (advice_cache != nullptr && advice_cache->published == version && advice_cache->clients == clients &&
+        advice_cache->advisor == current_advisor) {
+      return advice_cache;
+    }
+    auto fresh = std::make_shared<Advice>();
+    fresh->published = version;
+    fresh->findings = current_advisor->Findings(clients.get());
+    fresh->text = metrics::RenderAdvice(fresh->findings);
+    fresh->clients = std::move(clients);
+    fresh->advisor = std::move(current_advisor);
+    advice_cache = fresh;
+    return fresh;
   }
 
   http::Response ServeMetrics(const http::Request& request) {
@@ -302,7 +332,7 @@ struct App::Impl {
       registry->ExpireOlderThan(config.load()->config.client_stats.ttl, now);
       tail += metrics::RenderClients(*registry->Snapshot(), now);
     }
-    tail += metrics::RenderAdvice(Findings());
+    tail += CurrentAdvice()->text;
     http::Response response;
     response.content_type = kExpositionContentType;
     response.headers.emplace_back("Vary", "Accept-Encoding");
@@ -381,7 +411,7 @@ struct App::Impl {
       response.body = RenderLandingPage(config.load()->config, build, Current().first);
       return response;
     });
-    router.Add("GET", "/advice", [this](const http::Request& r) { return AdviceResponse(Findings(), r); });
+    router.Add("GET", "/advice", [this](const http::Request& r) { return AdviceResponse(CurrentAdvice()->findings, r); });
     if (cfg.client_stats.enabled) {
       router.Add("POST", kStatsPath, [this](const http::Request& r) { return IngestStatistics(r); });
     }
