@@ -20,6 +20,7 @@
 #include "config/checks.h"
 #include "config/secrets.h"
 #include "util/yaml_documents.h"
+#include "util/yaml_text.h"
 
 namespace kpe::config {
 namespace {
@@ -31,25 +32,8 @@ std::string Join(const std::string& path, const std::string& key) {
   return path.empty() ? key : path + "." + key;
 }
 
-std::string JoinKeys(const Keys& keys) {
-  std::string out;
-  for (const auto& key : keys) {
-    out += (out.empty() ? "" : ", ") + std::string(key);
-  }
-  return out;
-}
-
 std::string Describe(const YAML::Node& node) {
-  switch (node.Type()) {
-    case YAML::NodeType::Scalar:
-      return Quote(node.Scalar());
-    case YAML::NodeType::Sequence:
-      return "a list";
-    case YAML::NodeType::Map:
-      return "a mapping";
-    default:
-      return "nothing";
-  }
+  return util::DescribeYamlNode(node, [](const std::string& text) { return Quote(text); });
 }
 
 /// Reads one YAML document into a Config, recording where each value came from. Not thread-safe;
@@ -136,7 +120,7 @@ class YamlReader {
       const std::string key_path = Join(path, key);
       if (!valid_keys.empty() &&
           std::find(valid_keys.begin(), valid_keys.end(), key) == valid_keys.end()) {
-        Fail(key_mark, key_path, "unknown key (valid keys: " + JoinKeys(valid_keys) + ")");
+        Fail(key_mark, key_path, "unknown key (valid keys: " + util::JoinKeys(valid_keys) + ")");
       }
       if (const auto [it, inserted] = seen.emplace(key, key_mark); !inserted) {
         Fail(key_mark, key_path, "duplicate key (first set at " + Where(it->second) + ")");

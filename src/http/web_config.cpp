@@ -15,6 +15,7 @@
 
 #include "http/tls_context.h"
 #include "util/yaml_documents.h"
+#include "util/yaml_text.h"
 
 namespace kpe::http {
 namespace {
@@ -30,23 +31,8 @@ std::string Quote(const std::string& text) {
   return out + "\"";
 }
 
-std::string JoinKeys(const Keys& keys) {
-  std::string out;
-  for (const auto& key : keys) out += (out.empty() ? "" : ", ") + std::string(key);
-  return out;
-}
-
 std::string Describe(const YAML::Node& node) {
-  switch (node.Type()) {
-    case YAML::NodeType::Scalar:
-      return Quote(node.Scalar());
-    case YAML::NodeType::Sequence:
-      return "a list";
-    case YAML::NodeType::Map:
-      return "a mapping";
-    default:
-      return "nothing";
-  }
+  return util::DescribeYamlNode(node, [](const std::string& text) { return Quote(text); });
 }
 
 std::string Lower(std::string text) {
@@ -131,10 +117,10 @@ class Reader {
       if (std::find(unsupported.begin(), unsupported.end(), key) != unsupported.end()) {
         Fail(key_mark, key_path,
              "exporter-toolkit option not supported by kafka-perf-exporter (supported keys: " +
-                 JoinKeys(valid_keys) + ")");
+                 util::JoinKeys(valid_keys) + ")");
       }
       if (!valid_keys.empty() && std::find(valid_keys.begin(), valid_keys.end(), key) == valid_keys.end()) {
-        Fail(key_mark, key_path, "unknown key (valid keys: " + JoinKeys(valid_keys) + ")");
+        Fail(key_mark, key_path, "unknown key (valid keys: " + util::JoinKeys(valid_keys) + ")");
       }
       if (const auto [it, inserted] = seen.emplace(key, key_mark); !inserted) {
         Fail(key_mark, key_path, "duplicate key (first set at " + Where(it->second) + ")");
@@ -259,7 +245,7 @@ class Reader {
           *std::find_if(kAllowedHeaders.begin(), kAllowedHeaders.end(), [&](const auto& h) { return h.name == key; });
       if (!allowed.values.empty() &&
           std::find(allowed.values.begin(), allowed.values.end(), Lower(text)) == allowed.values.end()) {
-        Fail(value.mark, value.path, "invalid value " + Quote(text) + " (valid: " + JoinKeys(allowed.values) + ")");
+        Fail(value.mark, value.path, "invalid value " + Quote(text) + " (valid: " + util::JoinKeys(allowed.values) + ")");
       }
       headers.emplace_back(key, text);
     });
