@@ -82,7 +82,14 @@ GroupClient::GroupClient(GroupClientOptions options) : impl_(std::make_unique<Im
 
   impl_->rk = rd::NewHandle(RD_KAFKA_CONSUMER, opts,
                             {.what = "kafka group client",
-                             .defaults = {{"topic.metadata.refresh.interval.ms", "60000"}},
+                             // librdkafka 2.0.2 dereferences the handle's consumer group when an
+                             // OffsetFetch answer carries a coordinator error (NOT_COORDINATOR,
+                             // COORDINATOR_NOT_AVAILABLE, NOT_LEADER_OR_FOLLOWER: upstream issue #5040),
+                             // and a handle without group.id has none: it crashes. With a group.id the
+                             // handle has one; it never joins, subscribes or commits.
+                             .defaults = {{"topic.metadata.refresh.interval.ms", "60000"},
+                                          {"group.id", std::string(kOffsetsReaderGroupId)},
+                                          {"enable.auto.commit", "false"}},
                              .statistics = true});
   impl_->requests = std::make_unique<rd::AdminRequests>(impl_->rk.get(), impl_->options.max_in_flight);
 }

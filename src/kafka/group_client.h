@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -67,6 +68,11 @@ struct GroupOffsets {
   std::string error;  // "" on success
   ErrorKind kind = ErrorKind::kNone;
 };
+
+/// The group.id of the GroupClient's handle: the group it could commit to, which it never does (no join, no
+/// subscription, no commit). librdkafka 2.0.2 needs one there to survive OffsetFetch coordinator errors.
+/// Brokers see it only in FindCoordinator requests; no group of that name is ever created.
+inline constexpr std::string_view kOffsetsReaderGroupId = "kafka-perf-exporter-offsets-reader";
 
 struct GroupClientOptions {
   ClientOptions client;        // servers, properties, timeout (deadline of each call below)

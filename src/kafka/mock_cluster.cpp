@@ -85,13 +85,16 @@ void MockCluster::SetBrokerRtt(int32_t broker_id, std::chrono::milliseconds rtt)
                "mock cluster: set rtt of broker " + std::to_string(broker_id));
 }
 
-void MockCluster::PushProduceErrors(int count, int error) {
+void MockCluster::PushRequestErrors(int16_t api_key, int count, int error) {
   if (count < 1) {
-    throw std::invalid_argument("mock cluster: produce error count must be >= 1, got " + std::to_string(count));
+    throw std::invalid_argument("mock cluster: request error count must be >= 1, got " + std::to_string(count));
   }
-  constexpr int16_t kProduceApiKey = 0;  // RD_KAFKAP_Produce, not in librdkafka's public headers
   const std::vector<rd_kafka_resp_err_t> errors(static_cast<size_t>(count), static_cast<rd_kafka_resp_err_t>(error));
-  rd_kafka_mock_push_request_errors_array(impl_->cluster.get(), kProduceApiKey, errors.size(), errors.data());
+  rd_kafka_mock_push_request_errors_array(impl_->cluster.get(), api_key, errors.size(), errors.data());
+}
+
+void MockCluster::ClearRequestErrors(int16_t api_key) {
+  rd_kafka_mock_clear_request_errors(impl_->cluster.get(), api_key);
 }
 
 void MockCluster::Produce(const std::string& topic, int32_t partition, int count,

@@ -32,10 +32,15 @@ class MockCluster {
   void SetBrokerDown(int32_t broker_id);
   void SetBrokerUp(int32_t broker_id);
   void SetBrokerRtt(int32_t broker_id, std::chrono::milliseconds rtt);
-  /// The next `count` Produce requests (to any broker) fail with Kafka protocol error code `error`
-  /// (e.g. 87, INVALID_RECORD, which a producer does not retry). Throws std::invalid_argument if
-  /// count < 1.
-  void PushProduceErrors(int count, int error);
+  /// Kafka API keys for PushRequestErrors (librdkafka's RD_KAFKAP_* are not in its public headers).
+  static constexpr int16_t kProduce = 0;
+  static constexpr int16_t kOffsetFetch = 9;
+  /// The next `count` requests of API `api_key` (to any broker) fail with Kafka protocol error code
+  /// `error` (e.g. 87, INVALID_RECORD, on Produce, which a producer does not retry). Throws
+  /// std::invalid_argument if count < 1.
+  void PushRequestErrors(int16_t api_key, int count, int error);
+  /// Drops the errors still pending for API `api_key`.
+  void ClearRequestErrors(int16_t api_key);
 
   /// Produces `count` small records to one partition and waits for their acknowledgement, through one
   /// producer handle kept for the cluster's lifetime. Throws std::runtime_error naming topic/partition

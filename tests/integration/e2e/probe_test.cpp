@@ -204,7 +204,7 @@ TEST(ProbeTest, injected_produce_errors_count_as_failures_not_loss) {
   auto mock = ClusterWithCanary();
   Probe probe(OptionsFor(*mock));
   ASSERT_TRUE(PollUntil([&] { return EveryPartitionReceived(probe, 3); }, milliseconds(15000)));
-  mock->PushProduceErrors(5, kInvalidRecord);
+  mock->PushRequestErrors(kafka::MockCluster::kProduce, 5, kInvalidRecord);
   ASSERT_TRUE(PollUntil([&] { return probe.Snapshot()->Totals().failed >= 5; }, milliseconds(10000)));
   const uint64_t received = probe.Snapshot()->Totals().received;
   // Well past the SLA (2 s) of the failed records.

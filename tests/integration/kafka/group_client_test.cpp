@@ -290,6 +290,42 @@ TEST(GroupClientMockTest, destruction_with_requests_outstanding_is_bounded_and_d
   EXPECT_LT(Clock::now() - destroy_start, std::chrono::seconds(5));
 }
 
+// librdkafka 2.0.2 dereferences a null consumer group when OffsetFetch answers a coordinator error on a
+// handle without group.id (upstream #5040): the whole process died with SIGSEGV on rdk:main. Each such
+// error must come back as that group's error, and offsets must come back once the errors stop.
+class GroupClientCoordinatorErrorTest : public ::testing::TestWithParam<std::tuple<int, const char*>> {};
+
+TEST_P(GroupClientCoordinatorErrorTest, offset_fetch_coordinator_error_is_the_groups_error_then_offsets_return) {
+  const auto [code, name] = GetParam();
+  MockCluster mock(3);
+  mock.CreateTopic("orders", 4, 3);
+  SimpleCommit(mock.Bootstraps(), "billing", {{"orders", 1, 42}});
+  GroupClient client(OptionsFor(mock.Bootstraps(), milliseconds(3000)));
+  ASSERT_THAT(View(client.FetchCommittedOffsets({"billing"}, PartitionsOf("orders", 4))[0].offsets),
+              ElementsAre("orders/1=42"));
+
+  mock.PushRequestErrors(MockCluster::kOffsetFetch, 1000, code);
+  for (int call = 0; call < 3; ++call) {
+    auto failed = client.FetchCommittedOffsets({"billing", "other"}, PartitionsOf("orders", 4));
+    ASSERT_EQ(failed.size(), 2u);
+    for (const auto& group : failed) {
+      EXPECT_THAT(group.error, HasSubstr(name)) << group.group_id << " call " << call;
+      EXPECT_THAT(group.offsets, IsEmpty()) << group.group_id;
+    }
+  }
+
+  mock.ClearRequestErrors(MockCluster::kOffsetFetch);
+  auto result = client.FetchCommittedOffsets({"billing"}, PartitionsOf("orders", 4));
+  EXPECT_EQ(result[0].error, "");
+  EXPECT_THAT(View(result[0].offsets), ElementsAre("orders/1=42"));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    CoordinatorErrors, GroupClientCoordinatorErrorTest,
+    ::testing::Values(std::make_tuple(16, "NOT_COORDINATOR"), std::make_tuple(15, "COORDINATOR_NOT_AVAILABLE"),
+                      std::make_tuple(6, "NOT_LEADER_FOR_PARTITION"), std::make_tuple(14, "COORDINATOR_LOAD_IN_PROGRESS")),
+    [](const auto& info) { return std::string(std::get<1>(info.param)); });
+
 TEST(GroupClientMockTest, list_groups_is_unsupported_quickly) {
   MockCluster mock(3);
   GroupClient client(OptionsFor(mock.Bootstraps()));
