@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
+#include <algorithm>
 #include <chrono>
 #include <string>
 #include <tuple>
@@ -246,14 +247,89 @@ TEST_F(GroupClientHintTest, the_periodic_full_sweep_finds_a_topic_outside_the_hi
   options.full_sweep_every = 3;
   GroupClient client(options);
   const std::vector<std::vector<PartitionRef>> hints = {{{"orders", 0}}};
-  std::vector<std::vector<std::string>> seen;
-  for (int call = 0; call < 4; ++call) {
-    seen.push_back(View(client.FetchCommittedOffsets({"billing"}, Watched(), hints)[0].offsets));
+  std::vector<int> sweeps;  // the calls that found payments, outside the hint
+  for (int call = 0; call < 8; ++call) {
+    const auto seen = View(client.FetchCommittedOffsets({"billing"}, Watched(), hints)[0].offsets);
+    if (seen.size() == 2) {
+      EXPECT_THAT(seen, ElementsAre("orders/0=5", "payments/1=7"));
+      sweeps.push_back(call);
+    } else {
+      EXPECT_THAT(seen, ElementsAre("orders/0=5")) << "call " << call;
+    }
   }
-  EXPECT_THAT(seen[0], ElementsAre("orders/0=5", "payments/1=7"));  // first call: full (and learning)
-  EXPECT_THAT(seen[1], ElementsAre("orders/0=5"));
-  EXPECT_THAT(seen[2], ElementsAre("orders/0=5"));
-  EXPECT_THAT(seen[3], ElementsAre("orders/0=5", "payments/1=7"));  // every 3rd call: full sweep
+  // The first call is full (and learning); the next full sweep comes within 3 calls (a phase from the
+  // group's name), then every 3rd call.
+  ASSERT_GE(sweeps.size(), 3u);
+  EXPECT_EQ(sweeps[0], 0);
+  EXPECT_LE(sweeps[1], 3);
+  for (size_t k = 2; k < sweeps.size(); ++k) EXPECT_EQ(sweeps[k] - sweeps[k - 1], 3) << "sweep " << k;
+}
+
+TEST(GroupClientMockTest, full_sweeps_of_groups_first_seen_together_are_spread_over_the_calls) {
+  MockCluster mock(1);
+  mock.CreateTopic("orders", 1, 1);
+  mock.CreateTopic("payments", 1, 1);
+  std::vector<std::string> groups;
+  std::vector<std::pair<std::string, Commit>> commits;
+  for (int g = 0; g < 30; ++g) {
+    groups.push_back("spread-" + std::to_string(g));
+    commits.push_back({groups.back(), {"orders", 0, 1}});
+    commits.push_back({groups.back(), {"payments", 0, 2}});
+  }
+  AdminCommit(mock.Bootstraps(), commits);
+  auto options = OptionsFor(mock.Bootstraps());
+  options.full_sweep_every = 5;
+  GroupClient client(options);
+  const std::vector<PartitionRef> watched = {{"orders", 0}, {"payments", 0}};
+  const std::vector<std::vector<PartitionRef>> hints(groups.size(), {{"orders", 0}});
+  client.FetchCommittedOffsets(groups, watched, hints);  // every group's first call: full
+  std::vector<int> swept_per_call;
+  std::vector<int> sweeps_per_group(groups.size(), 0);
+  for (int call = 0; call < 5; ++call) {
+    auto result = client.FetchCommittedOffsets(groups, watched, hints);
+    int swept = 0;
+    for (size_t g = 0; g < groups.size(); ++g) {
+      ASSERT_EQ(result[g].error, "") << groups[g];
+      if (result[g].offsets.size() == 2) {
+        ++swept;
+        ++sweeps_per_group[g];
+      }
+    }
+    swept_per_call.push_back(swept);
+  }
+  // Each group sweeps once in any 5 calls, and not all in the same one.
+  for (size_t g = 0; g < groups.size(); ++g) EXPECT_EQ(sweeps_per_group[g], 1) << groups[g];
+  EXPECT_LT(*std::max_element(swept_per_call.begin(), swept_per_call.end()), 20)
+      << ::testing::PrintToString(swept_per_call);
+}
+
+TEST(GroupClientMockTest, an_explicit_list_longer_than_one_request_comes_back_whole) {
+  MockCluster mock(1);
+  mock.CreateTopic("wide", 700, 1);
+  SimpleCommit(mock.Bootstraps(), "billing", {{"wide", 0, 10}, {"wide", 260, 11}, {"wide", 699, 12}});
+  GroupClient client(OptionsFor(mock.Bootstraps()));
+  for (int call = 0; call < 2; ++call) {  // the first learns the mock needs the list; the second uses it
+    auto result = client.FetchCommittedOffsets({"billing", "idle"}, PartitionsOf("wide", 700));
+    EXPECT_EQ(result[0].error, "");
+    EXPECT_THAT(View(result[0].offsets), ElementsAre("wide/0=10", "wide/260=11", "wide/699=12")) << "call " << call;
+    EXPECT_EQ(result[1].error, "");
+    EXPECT_THAT(result[1].offsets, IsEmpty());
+  }
+  // One failed request of the four (three for billing's 700 partitions, one for idle's): the group it
+  // belonged to has that error and no offsets at all, not the partial answer of its other requests.
+  mock.PushRequestErrors(MockCluster::kOffsetFetch, 1, 14);  // COORDINATOR_LOAD_IN_PROGRESS
+  auto result = client.FetchCommittedOffsets({"billing", "idle"}, PartitionsOf("wide", 700));
+  const int failed = (result[0].error.empty() ? 0 : 1) + (result[1].error.empty() ? 0 : 1);
+  EXPECT_EQ(failed, 1) << result[0].error << " / " << result[1].error;
+  for (const auto& group : result) {
+    if (!group.error.empty()) {
+      EXPECT_THAT(group.error, HasSubstr("COORDINATOR_LOAD_IN_PROGRESS")) << group.group_id;
+      EXPECT_THAT(group.offsets, IsEmpty()) << group.group_id;
+    }
+  }
+  if (result[0].error.empty()) {
+    EXPECT_THAT(View(result[0].offsets), ElementsAre("wide/0=10", "wide/260=11", "wide/699=12"));
+  }
 }
 
 TEST_F(GroupClientHintTest, a_hint_without_watched_topics_asks_for_every_watched_partition) {
