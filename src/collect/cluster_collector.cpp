@@ -171,7 +171,7 @@ ClusterCollector::~ClusterCollector() { Stop(); }
 
 kafka::Result<kafka::ClusterMetadata> ClusterCollector::Metadata(bool* fetched) {
   auto& stats = cache_stats_["metadata"];
-  if (collection_.cache && metadata_cache_ &&
+  if (collection_.cache && metadata_cache_ && !metadata_cache_->dropped &&
       SteadyClock::now() - metadata_cache_->fetched_at < collection_.metadata_ttl) {
     ++stats.hits;
     *fetched = false;
@@ -188,8 +188,8 @@ kafka::Result<kafka::ClusterMetadata> ClusterCollector::Metadata(bool* fetched) 
   }
   if (metadata.ok()) {
     metadata_cache_ = CachedMetadata{metadata.value, SteadyClock::now()};
-  } else {
-    metadata_cache_.reset();
+  } else if (metadata_cache_) {
+    metadata_cache_->dropped = true;
   }
   return metadata;
 }
@@ -276,10 +276,14 @@ SnapshotPtr ClusterCollector::Cycle() {
   cycle.metadata_seconds = SecondsSince(start);
 
   std::set<std::string> due;
-  if (cycle.metadata.ok()) {
-    due = DueTopics(cycle.metadata.value, now);
+  // Without an answer to metadata, the offsets are asked with the last good metadata: whether any broker
+  // answers them decides whether the cluster is up (see BuildSnapshot).
+  const bool have_metadata = cycle.metadata.ok() || metadata_cache_.has_value();
+  if (have_metadata) {
+    const auto& metadata = cycle.metadata.ok() ? cycle.metadata.value : metadata_cache_->value;
+    due = DueTopics(metadata, now);
     std::vector<kafka::PartitionRef> partitions;
-    for (const auto& ref : SelectPartitions(cycle.metadata.value, topic_filter_, cluster_.include_internal_topics)) {
+    for (const auto& ref : SelectPartitions(metadata, topic_filter_, cluster_.include_internal_topics)) {
       if (due.count(ref.topic) != 0) partitions.push_back(ref);
     }
     start = SteadyClock::now();
@@ -300,7 +304,7 @@ SnapshotPtr ClusterCollector::Cycle() {
                             std::all_of(cycle.watermarks.begin(), cycle.watermarks.end(),
                                         [](const auto& w) { return !w.error.empty(); });
     // Offsets errors (not leader, unknown partition, broker gone) mean the metadata may be wrong.
-    if (any_error) metadata_cache_.reset();
+    if (any_error && metadata_cache_) metadata_cache_->dropped = true;
     if (all_failed && !metadata_fetched) {
       // Nothing answered and the metadata came from the cache: ask the cluster whether it is there.
       cycle.metadata = Metadata(&metadata_fetched);
@@ -308,6 +312,7 @@ SnapshotPtr ClusterCollector::Cycle() {
   }
   client_->ServeCallbacks();
   cycle.now = now;
+  if (!cycle.metadata.ok() && cycle.offsets_ran) cycle.last_good_metadata = &metadata_cache_->value;
 
   auto built = BuildSnapshot(last_.get(), cluster_, topic_filter_, cycle);
   built.cluster_wide = shard_.index == 0;

@@ -47,6 +47,9 @@ struct CollectorSettings {
 /// A tick: metadata (cached for metadata_ttl; dropped early by offsets errors), watermark offsets of the
 /// topics that are due (adaptive sampling), then the consumer groups that are due (group list and
 /// descriptions cached, committed offsets read). Nothing due and nothing new: nothing is published.
+/// When the metadata request fails, the offsets are still asked with the last good metadata: the
+/// cluster is up (kafka_up) when any broker answers them, so one slow broker that librdkafka happened to
+/// send the metadata request to does not make the whole cluster down.
 /// While the cluster is unreachable, ticks back off exponentially (1 s doubling up to max_backoff).
 /// When the previous tick's group step was slow (> 1 s), the topics are published before the groups are
 /// read, so a slow group coordinator delays only the groups.
@@ -73,9 +76,12 @@ class ClusterCollector {
   void Stop();
 
  private:
+  // The last good metadata. Served from while fresh (metadata_ttl, and not dropped by an offsets
+  // error); after that, still what the offsets are asked with while metadata requests fail.
   struct CachedMetadata {
     kafka::ClusterMetadata value;
     std::chrono::steady_clock::time_point fetched_at;
+    bool dropped = false;  // an offsets error or a failed request made it unfit to serve as fresh
   };
   struct CachedDescription {
     kafka::GroupDescription value;

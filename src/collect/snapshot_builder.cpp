@@ -12,6 +12,7 @@ namespace {
 
 constexpr const char* kMetadataCollector = "metadata";
 constexpr const char* kOffsetsCollector = "offsets";
+constexpr const char* kGroupsCollector = "groups";
 
 const state::CollectorStatus* FindStatus(const state::ClusterSnapshot* snapshot, const std::string& name) {
   if (snapshot == nullptr) return nullptr;
@@ -86,7 +87,13 @@ state::ClusterSnapshot BuildSnapshot(const state::ClusterSnapshot* previous,
   next.labels = cluster.labels;
   next.collected_at = cycle.now;
   next.generation = previous == nullptr ? 1 : previous->generation + 1;
-  next.up = cycle.metadata.ok();
+  const kafka::ClusterMetadata* source =
+      cycle.metadata.ok() ? &cycle.metadata.value : cycle.last_good_metadata;
+  // The cluster answered: metadata, or (when that request failed) the offsets of any partition.
+  const bool offsets_answered =
+      cycle.offsets_ran && std::any_of(cycle.watermarks.begin(), cycle.watermarks.end(),
+                                       [](const auto& w) { return w.error.empty(); });
+  next.up = cycle.metadata.ok() || (source != nullptr && offsets_answered);
   next.ever_up = next.up || (previous != nullptr && previous->ever_up);
 
   next.collectors.push_back(MakeStatus(previous, kMetadataCollector, cycle.metadata.error,
@@ -100,21 +107,33 @@ state::ClusterSnapshot BuildSnapshot(const state::ClusterSnapshot* previous,
   if (previous != nullptr) {
     next.groups = previous->groups;
     next.group_discovery = previous->group_discovery;
-    if (const auto* groups = FindStatus(previous, "groups")) next.collectors.push_back(*groups);
+    if (const auto* groups = FindStatus(previous, kGroupsCollector)) {
+      next.collectors.push_back(*groups);
+      if (!next.up) {
+        // They are not read while the cluster is down: served as they were, and said to be old.
+        auto& status = next.collectors.back();
+        status.success = false;
+        status.duration_seconds = 0;
+        status.last_error = "not run: cluster unreachable";
+      }
+    }
   }
 
-  if (!cycle.metadata.ok()) {
-    // Unreachable: keep serving what we knew, marked stale by the collectors' timestamps.
+  if (source == nullptr) {
+    // Nothing to build from: keep serving what we knew, every partition's offsets not refreshed.
     if (previous != nullptr) {
       next.cluster_id = previous->cluster_id;
       next.controller_id = previous->controller_id;
       next.brokers = previous->brokers;
       next.topics = previous->topics;
+      for (auto& topic : next.topics) {
+        for (auto& partition : topic.partitions) partition.offsets_error = "not refreshed: metadata request failed";
+      }
     }
     return next;
   }
 
-  const auto& metadata = cycle.metadata.value;
+  const auto& metadata = *source;
   next.cluster_id = metadata.cluster_id;
   next.controller_id = metadata.controller_id;
   for (const auto& b : metadata.brokers) next.brokers.push_back({b.id, b.host, b.port, b.rack});

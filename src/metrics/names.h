@@ -328,7 +328,7 @@ inline constexpr std::array kFamilies = {
     FamilySpec{
         "kafka_perf_exporter_stale_partitions", MetricType::Gauge, Part::kSnapshot,
         "Partitions whose offsets were carried over from an earlier sample because the latest "
-        "attempt to read them failed."},
+        "attempt to read them failed, or none could be made (no broker answered)."},
     FamilySpec{"kafka_perf_exporter_tracked_entities", MetricType::Gauge, Part::kSnapshot,
                "Topics or groups (kind) the collector tracks."},
     FamilySpec{"kafka_topic_config", MetricType::Gauge, Part::kSnapshot,
@@ -357,7 +357,8 @@ inline constexpr std::array kFamilies = {
     FamilySpec{"kafka_topic_partitions", MetricType::Gauge, Part::kSnapshot,
                "Number of partitions for this Topic"},
     FamilySpec{"kafka_up", MetricType::Gauge, Part::kSnapshot,
-               "1 if the latest metadata request reached the cluster, 0 otherwise."},
+               "1 if the cluster answered the latest collection (its metadata request, or when that failed, "
+               "the offsets request of any partition), 0 otherwise."},
     FamilySpec{"process_cpu_seconds_total", MetricType::Counter, Part::kVolatile,
                "Total user and system CPU time spent in seconds."},
     FamilySpec{"process_max_fds", MetricType::Gauge, Part::kVolatile,

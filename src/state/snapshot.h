@@ -201,7 +201,8 @@ struct ClusterSnapshot {
   /// Constant labels (kafka_exporter's --kafka.labels), without `cluster`.
   std::map<std::string, std::string> labels;
 
-  /// True when the latest metadata request reached the cluster.
+  /// True when the cluster answered the latest collection: its metadata request, or (when that failed)
+  /// the offsets request of any partition, asked with the last good metadata.
   bool up = false;
   /// True once any collection succeeded since start (drives /readyz).
   bool ever_up = false;

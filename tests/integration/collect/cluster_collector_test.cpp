@@ -142,6 +142,69 @@ TEST_F(ClusterCollectorTest, broker_down_keeps_its_partitions_last_values_stale_
   EXPECT_EQ(FindTopic(*recovered, "orders")->partitions[0].offsets_at, recovered->collected_at);
 }
 
+// kafka_up means "the cluster answered": a metadata request that librdkafka sent to the one slow broker
+// (it picks the broker itself) must not make the cluster down while the other brokers answer.
+TEST_F(ClusterCollectorTest, one_slow_broker_leaves_the_cluster_up_and_only_its_partitions_stale) {
+  for (int32_t p = 0; p < 6; ++p) mock_.SetPartitionLeader("orders", p, p < 2 ? 1 : 2 + p % 2);
+  mock_.SetPartitionLeader("payments", 0, 2);
+  mock_.SetPartitionLeader("payments", 1, 3);
+  collection_.timeout = 300ms;
+  auto collector = MakeCollector();
+  ASSERT_TRUE(collector->Cycle()->up);
+
+  mock_.SetBrokerRtt(1, 3000ms);
+  for (int i = 0; i < 6; ++i) {
+    const auto snapshot = collector->Cycle();
+    EXPECT_TRUE(snapshot->up) << "cycle " << i << ": " << Status(*snapshot, "metadata").last_error;
+    const auto& orders = FindTopic(*snapshot, "orders")->partitions;
+    ASSERT_EQ(orders.size(), 6u);
+    EXPECT_FALSE(orders[0].offsets_error.empty()) << "cycle " << i;  // led by the slow broker
+    EXPECT_LT(orders[0].offsets_at, snapshot->collected_at);
+    for (size_t p = 2; p < orders.size(); ++p) {
+      EXPECT_EQ(orders[p].offsets_at, snapshot->collected_at) << "cycle " << i << ", partition " << p;
+    }
+  }
+  mock_.SetBrokerRtt(1, 0ms);
+}
+
+// With every broker down nothing is refreshed: every served partition is stale (its offsets keep their
+// time) and the groups step, which does not run, reports failure.
+TEST_F(ClusterCollectorTest, whole_cluster_down_marks_every_partition_stale_and_the_groups_failed) {
+  collection_.timeout = 500ms;
+  auto collector = MakeCollector();
+  const auto good = collector->Cycle();
+  ASSERT_TRUE(good->up);
+  ASSERT_TRUE(Status(*good, "groups").success);
+
+  for (int32_t b = 1; b <= 3; ++b) mock_.SetBrokerDown(b);
+  const auto down = collector->Cycle();
+  EXPECT_FALSE(down->up);
+  size_t partitions = 0;
+  for (const auto& topic : down->topics) {
+    for (const auto& p : topic.partitions) {
+      ++partitions;
+      EXPECT_TRUE(p.offsets_known) << topic.name << "/" << p.id;
+      EXPECT_FALSE(p.offsets_error.empty()) << topic.name << "/" << p.id;
+      EXPECT_EQ(p.offsets_at, good->collected_at) << topic.name << "/" << p.id;
+    }
+  }
+  EXPECT_EQ(partitions, 8u);
+  EXPECT_FALSE(Status(*down, "groups").success);
+  EXPECT_EQ(Status(*down, "groups").last_success, Status(*good, "groups").last_success);
+
+  for (int32_t b = 1; b <= 3; ++b) mock_.SetBrokerUp(b);
+  SnapshotPtr recovered;
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  do {
+    recovered = collector->Cycle();
+  } while (!(recovered->up && Status(*recovered, "offsets").success) &&
+           std::chrono::steady_clock::now() < deadline);
+  EXPECT_TRUE(recovered->up);
+  EXPECT_TRUE(Status(*recovered, "offsets").success);
+  EXPECT_TRUE(Status(*recovered, "groups").success);
+  EXPECT_EQ(FindTopic(*recovered, "orders")->partitions[0].offsets_at, recovered->collected_at);
+}
+
 TEST(ClusterCollectorUnreachableTest, unreachable_bootstrap_publishes_down_snapshot_in_bounded_time) {
   config::ClusterConfig cluster;
   cluster.name = "nowhere";

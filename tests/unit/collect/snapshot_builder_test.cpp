@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <stdexcept>
 
 #include "collect/cluster_collector.h"
 
@@ -116,10 +117,36 @@ TEST(BuildSnapshotTest, failed_partition_without_history_has_unknown_offsets) {
   EXPECT_FALSE(snapshot.topics[1].partitions[0].offsets_known);
 }
 
+// The first snapshot of a healthy cluster, with a groups collector run as ClusterCollector adds it.
+state::ClusterSnapshot HealthyWithGroups(state::WallClock::time_point t0) {
+  const config::NameFilter all({}, "topics");
+  auto snapshot = BuildSnapshot(nullptr, Cluster(), all, Succeeded(t0));
+  snapshot.collectors.push_back({"groups", true, 0.1, t0, ""});
+  snapshot.groups.push_back({});
+  snapshot.groups.back().id = "billing";
+  snapshot.groups.back().observed_at = t0;
+  return snapshot;
+}
+
+const state::CollectorStatus& StatusOf(const state::ClusterSnapshot& s, const std::string& name) {
+  for (const auto& c : s.collectors) {
+    if (c.name == name) return c;
+  }
+  throw std::runtime_error("no collector " + name);
+}
+
+size_t StalePartitions(const state::ClusterSnapshot& s) {
+  size_t stale = 0;
+  for (const auto& t : s.topics) {
+    for (const auto& p : t.partitions) stale += p.offsets_known && !p.offsets_error.empty() ? 1 : 0;
+  }
+  return stale;
+}
+
 TEST(BuildSnapshotTest, unreachable_cluster_keeps_last_known_state_and_is_down) {
   const config::NameFilter all({}, "topics");
   const auto t0 = state::WallClock::now();
-  const auto first = BuildSnapshot(nullptr, Cluster(), all, Succeeded(t0));
+  const auto first = HealthyWithGroups(t0);
   CycleResult failed;
   failed.metadata.error = "Local: Broker transport failure";
   failed.now = t0 + 15s;
@@ -132,6 +159,65 @@ TEST(BuildSnapshotTest, unreachable_cluster_keeps_last_known_state_and_is_down) 
   EXPECT_FALSE(second.collectors[0].success);
   EXPECT_EQ(second.collectors[0].last_success, t0);
   EXPECT_EQ(second.collectors[1].last_error, "not run: metadata request failed");
+  // Every partition is served with its old offsets, so every one counts as stale.
+  EXPECT_EQ(StalePartitions(second), 3u);
+  EXPECT_EQ(second.topics[0].partitions[1].newest_offset, 20);
+  EXPECT_EQ(second.topics[0].partitions[1].offsets_at, t0);
+}
+
+TEST(BuildSnapshotTest, unreachable_cluster_serves_the_groups_with_their_collector_failed) {
+  const config::NameFilter all({}, "topics");
+  const auto t0 = state::WallClock::now();
+  const auto first = HealthyWithGroups(t0);
+  CycleResult failed;
+  failed.metadata.error = "Local: Broker transport failure";
+  failed.now = t0 + 15s;
+  const auto second = BuildSnapshot(&first, Cluster(), all, failed);
+  ASSERT_EQ(second.groups.size(), 1u);
+  EXPECT_EQ(second.groups[0].observed_at, t0);
+  const auto& groups = StatusOf(second, "groups");
+  EXPECT_FALSE(groups.success);
+  EXPECT_EQ(groups.last_success, t0);
+  EXPECT_EQ(groups.last_error, "not run: cluster unreachable");
+}
+
+TEST(BuildSnapshotTest, failed_metadata_with_offsets_answered_on_the_last_good_metadata_is_up) {
+  const config::NameFilter all({}, "topics");
+  const auto t0 = state::WallClock::now();
+  const auto first = HealthyWithGroups(t0);
+  const auto last_good = TwoTopics();
+  auto cycle = Succeeded(t0 + 15s);
+  cycle.metadata = {{}, "metadata request: Local: Timed out"};
+  cycle.last_good_metadata = &last_good;
+  cycle.watermarks[1] = {"orders", 1, -1, -1, "Local: Timed out"};
+  const auto second = BuildSnapshot(&first, Cluster(), all, cycle);
+  EXPECT_TRUE(second.up);  // the other partitions' offsets were answered
+  EXPECT_FALSE(StatusOf(second, "metadata").success);
+  EXPECT_EQ(StatusOf(second, "metadata").last_success, t0);
+  EXPECT_EQ(second.cluster_id, "abc");
+  EXPECT_EQ(second.brokers.size(), 2u);
+  ASSERT_EQ(second.topics.size(), 2u);
+  EXPECT_EQ(second.topics[0].partitions[0].offsets_at, t0 + 15s);
+  EXPECT_EQ(second.topics[0].partitions[1].offsets_at, t0);
+  EXPECT_EQ(StalePartitions(second), 1u);
+  EXPECT_TRUE(StatusOf(second, "groups").success);  // read after the topics, by the collector
+}
+
+TEST(BuildSnapshotTest, failed_metadata_with_no_offsets_answered_is_down_and_every_partition_stale) {
+  const config::NameFilter all({}, "topics");
+  const auto t0 = state::WallClock::now();
+  const auto first = HealthyWithGroups(t0);
+  const auto last_good = TwoTopics();
+  auto cycle = Succeeded(t0 + 15s);
+  cycle.metadata = {{}, "metadata request: Local: Broker transport failure"};
+  cycle.last_good_metadata = &last_good;
+  for (auto& w : cycle.watermarks) w = {w.topic, w.partition, -1, -1, "Local: Broker transport failure"};
+  const auto second = BuildSnapshot(&first, Cluster(), all, cycle);
+  EXPECT_FALSE(second.up);
+  EXPECT_EQ(StalePartitions(second), 3u);
+  EXPECT_EQ(second.topics[0].partitions[1].newest_offset, 20);
+  EXPECT_EQ(second.topics[0].partitions[1].offsets_at, t0);
+  EXPECT_FALSE(StatusOf(second, "groups").success);
 }
 
 TEST(BuildSnapshotTest, never_reached_cluster_is_not_ready) {
