@@ -143,10 +143,13 @@ void ClusterCollector::CollectTopicConfigs(state::ClusterSnapshot& snapshot) {
 }
 
 // Lag in seconds = now − the timestamp of the record at the committed offset (the next record the group
-// reads), where that record could be read this time; elsewhere the history's estimate stays.
-void ClusterCollector::PreciseLagSeconds(std::vector<state::ConsumerGroup>& groups) {
+// reads), where that record could be read this time; elsewhere the history's estimate stays. Groups whose
+// offsets were not read at `read_at` (served from an earlier read) keep their values.
+void ClusterCollector::PreciseLagSeconds(std::vector<state::ConsumerGroup>& groups,
+                                         state::WallClock::time_point read_at) {
   std::vector<kafka::RecordRef> wanted;
   for (const auto& group : groups) {
+    if (group.observed_at != read_at) continue;
     for (const auto& p : group.partitions) {
       if (p.lag.value_or(0) > 0) wanted.push_back({p.topic, p.partition, p.committed_offset});
     }
@@ -156,6 +159,7 @@ void ClusterCollector::PreciseLagSeconds(std::vector<state::ConsumerGroup>& grou
   const double now_ms =
       std::chrono::duration<double, std::milli>(state::WallClock::now().time_since_epoch()).count();
   for (auto& group : groups) {
+    if (group.observed_at != read_at) continue;
     for (auto& p : group.partitions) {
       if (p.lag.value_or(0) <= 0) continue;
       const auto ts = timestamps.find({p.topic, p.partition, p.committed_offset});
@@ -489,8 +493,8 @@ size_t ClusterCollector::CollectGroups(state::ClusterSnapshot& snapshot) {
       }
     }
   }
-  auto evaluated = tracker_.Evaluate(answers, snapshot.topics, now);
-  if (timestamps_ != nullptr) PreciseLagSeconds(evaluated);
+  auto evaluated = tracker_.Evaluate(answers, snapshot.topics, now, snapshot.groups);
+  if (timestamps_ != nullptr) PreciseLagSeconds(evaluated, now);
   std::map<std::string, int> failures;  // grouped by message, logged once per change
   for (const auto& group : evaluated) {
     if (!group.error.empty()) ++failures[group.error];

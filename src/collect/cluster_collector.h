@@ -96,7 +96,7 @@ class ClusterCollector {
   kafka::ListGroupsResult GroupList();
   std::vector<kafka::GroupDescription> Descriptions(const std::vector<std::string>& ids,
                                                     const std::map<std::string, std::string>& states);
-  void PreciseLagSeconds(std::vector<state::ConsumerGroup>& groups);
+  void PreciseLagSeconds(std::vector<state::ConsumerGroup>& groups, state::WallClock::time_point read_at);
   void CollectTopicConfigs(state::ClusterSnapshot& snapshot);
   void FillEfficiency(state::ClusterSnapshot& snapshot, size_t topics_sampled, size_t groups_sampled);
   void LogTransitions(const state::ClusterSnapshot& snapshot);

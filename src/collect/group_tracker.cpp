@@ -29,7 +29,8 @@ void GroupTracker::ObserveTopics(const std::vector<state::Topic>& topics,
 
 std::vector<state::ConsumerGroup> GroupTracker::Evaluate(const GroupCycleAnswers& answers,
                                                          const std::vector<state::Topic>& topics,
-                                                         state::WallClock::time_point now) {
+                                                         state::WallClock::time_point now,
+                                                         const std::vector<state::ConsumerGroup>& previous) {
   std::map<PartitionKey, const state::Partition*> watched;
   std::map<std::string, int32_t> partition_counts;
   for (const auto& topic : topics) {
@@ -38,6 +39,8 @@ std::vector<state::ConsumerGroup> GroupTracker::Evaluate(const GroupCycleAnswers
   }
   std::map<std::string, const kafka::GroupDescription*> descriptions;
   for (const auto& description : answers.descriptions) descriptions[description.group_id] = &description;
+  std::map<std::string, const state::ConsumerGroup*> before;
+  for (const auto& group : previous) before[group.id] = &group;
 
   std::vector<state::ConsumerGroup> groups;
   groups.reserve(answers.group_ids.size());
@@ -45,17 +48,22 @@ std::vector<state::ConsumerGroup> GroupTracker::Evaluate(const GroupCycleAnswers
     const std::string& id = answers.group_ids[i];
     const auto listed = answers.listed_states.find(id);
     const auto described = descriptions.find(id);
+    const auto old = before.find(id);
     groups.push_back(EvaluateOne(id, listed == answers.listed_states.end() ? "Unknown" : listed->second,
                                  described == descriptions.end() ? nullptr : described->second,
-                                 answers.offsets[i], watched, partition_counts, now));
+                                 answers.offsets[i], old == before.end() ? nullptr : old->second, watched,
+                                 partition_counts, now));
   }
   std::sort(groups.begin(), groups.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
 
-  // Forget the partitions of these groups that no longer have a commit (bounded memory under churn).
+  // Forget the partitions of the groups read now that no longer have a commit (bounded memory under
+  // churn); a group whose offsets could not be read keeps its windows.
   std::set<std::string> answered;
+  for (size_t i = 0; i < answers.group_ids.size() && i < answers.offsets.size(); ++i) {
+    if (answers.offsets[i].error.empty()) answered.insert(answers.group_ids[i]);
+  }
   std::set<GroupPartitionKey> live_partitions;
   for (const auto& group : groups) {
-    answered.insert(group.id);
     for (const auto& p : group.partitions) live_partitions.insert({group.id, p.topic, p.partition});
   }
   std::erase_if(windows_, [&](const auto& e) {
@@ -70,7 +78,8 @@ void GroupTracker::RetainGroups(const std::set<std::string>& live) {
 
 state::ConsumerGroup GroupTracker::EvaluateOne(
     const std::string& id, const std::string& listed_state, const kafka::GroupDescription* description,
-    const kafka::GroupOffsets& offsets, const std::map<PartitionKey, const state::Partition*>& watched,
+    const kafka::GroupOffsets& offsets, const state::ConsumerGroup* previous,
+    const std::map<PartitionKey, const state::Partition*>& watched,
     const std::map<std::string, int32_t>& partition_counts, state::WallClock::time_point now) {
   state::ConsumerGroup group;
   group.id = id;
@@ -90,12 +99,21 @@ state::ConsumerGroup GroupTracker::EvaluateOne(
   } else if (description != nullptr) {
     group.error = "describe: " + description->error;
   }
-  if (!offsets.error.empty()) {
-    group.error += (group.error.empty() ? "" : "; ") + std::string("offsets: ") + offsets.error;
-  }
   // Membership decides stalled (members there, not committing) vs stopped (nobody there). Without a
   // description it is unknown: only a listed "Empty" state says nobody is there.
   const bool has_members = group.described ? !group.members.empty() : group.state != "Empty";
+  if (!offsets.error.empty()) {
+    group.error += (group.error.empty() ? "" : "; ") + std::string("offsets: ") + offsets.error;
+    // Its commits are unknown now: serve the last good read as it was, with its time; its status is
+    // what nothing read says (unknown, or empty without members).
+    if (previous != nullptr) {
+      group.partitions = previous->partitions;
+      group.topics = previous->topics;
+      group.observed_at = previous->observed_at;
+    }
+    group.status = state::EvaluateGroup({}, has_members, group.state);
+    return group;
+  }
 
   std::map<std::string, std::set<int32_t>> committed_by_topic;
   std::map<std::string, double> rates;  // offsets per second, by topic

@@ -41,9 +41,14 @@ class GroupTracker {
   /// longer have a commit.
   /// commit_rate of a group topic sums its partitions' own committed-offset advances since their
   /// previous observation (a partition rewinding or committing for the first time adds nothing).
+  /// A group whose committed offsets could not be read (GroupOffsets::error) has the error and keeps,
+  /// from its entry in `previous` (the groups served so far), the partitions and topics of its last good
+  /// read as they were (lag included: its commits since are unknown) and that read's time in
+  /// observed_at; without one it has neither. Its commit windows are kept for when it answers again.
   std::vector<state::ConsumerGroup> Evaluate(const GroupCycleAnswers& answers,
                                              const std::vector<state::Topic>& topics,
-                                             state::WallClock::time_point now);
+                                             state::WallClock::time_point now,
+                                             const std::vector<state::ConsumerGroup>& previous = {});
 
   /// Forgets everything about groups not in `live` (deleted, or filtered out).
   void RetainGroups(const std::set<std::string>& live);
@@ -57,7 +62,7 @@ class GroupTracker {
 
   state::ConsumerGroup EvaluateOne(const std::string& id, const std::string& listed_state,
                                    const kafka::GroupDescription* description,
-                                   const kafka::GroupOffsets& offsets,
+                                   const kafka::GroupOffsets& offsets, const state::ConsumerGroup* previous,
                                    const std::map<PartitionKey, const state::Partition*>& watched,
                                    const std::map<std::string, int32_t>& partition_counts,
                                    state::WallClock::time_point now);

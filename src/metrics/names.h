@@ -188,7 +188,8 @@ inline constexpr std::array kFamilies = {
                "described."},
     FamilySpec{"kafka_consumergroup_sample_timestamp_seconds", MetricType::Gauge, Part::kSnapshot,
                "Unix time the group's committed offsets were last read; idle groups are read less "
-               "often (adaptive sampling) and served with their last values in between."},
+               "often (adaptive sampling), and groups whose offsets cannot be read are served with "
+               "the values of that read in between."},
     FamilySpec{"kafka_consumergroup_state", MetricType::Gauge, Part::kSnapshot,
                "1 for the group's state as the broker reports it, 0 for the other states (Stable, "
                "Empty, PreparingRebalance, CompletingRebalance, Dead, Unknown)."},
@@ -199,7 +200,8 @@ inline constexpr std::array kFamilies = {
                "Partitions of a topic the group consumes (assigned to it, or on a topic it commits "
                "on) without a committed offset of the group, so without a lag series."},
     FamilySpec{"kafka_consumergroup_up", MetricType::Gauge, Part::kSnapshot,
-               "1 if describing the group and reading its offsets succeeded, 0 if either failed."},
+               "1 if describing the group and reading its offsets succeeded, 0 if either failed; while its "
+               "offsets cannot be read, its offset and lag series keep the values of the last good read."},
     FamilySpec{"kafka_e2e_commit_latency_seconds", MetricType::Histogram, Part::kProbe,
                "Time the end-to-end probe's consumer took to commit its offsets (successful commits)."},
     FamilySpec{"kafka_e2e_commits_failed_total", MetricType::Counter, Part::kProbe,

@@ -130,8 +130,9 @@ struct ConsumerGroup {
   std::vector<GroupTopic> topics;            // sorted by topic
   GroupStatus status = GroupStatus::kUnknown;
   std::string error;  // why describing or reading offsets failed, "" when neither did
-  /// When the group's committed offsets were last read (adaptive sampling reads idle groups less often;
-  /// between reads the group is served with these values).
+  /// When the group's committed offsets were last read successfully (adaptive sampling reads idle groups
+  /// less often, and a failed read keeps the last values; in between the group is served with the values
+  /// of that read). Epoch when never.
   WallClock::time_point observed_at{};
 };
 

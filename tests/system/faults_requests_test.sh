@@ -78,14 +78,18 @@ for error in "${offsetfetch_errors[@]}"; do
   ctl "errors OffsetFetch 1000000 $error"
   scrape_until "groups collection failing" 10 '[[ $(metric kafka_perf_exporter_collector_success "collector=\"groups\"") == 0 ]]'
   age_before=$(age groups)
+  # Every group down, its last good lag and offsets still served, its read time kept.
+  read_at=$(metric kafka_consumergroup_sample_timestamp_seconds)
+  [[ -n $read_at ]] || fail "no kafka_consumergroup_sample_timestamp_seconds while the offsets cannot be read"
   scrape_for 2.5 '[[ $(count_series kafka_topic_partition_current_offset) == $PARTITIONS && $(metric kafka_up) == 1 && $(metric kafka_perf_exporter_stale_partitions) == 0 ]] &&
-    [[ $(count_series kafka_consumergroup_up) == 3 && $(count_series kafka_consumergroup_up "" ) == $(grep -cE "^kafka_consumergroup_up\{.*\} 0$" "$SCRAPE_FILE") ]]'
-  known_gap "the groups' last good lag stays served while their offsets cannot be read ($(count_series kafka_consumergroup_lag) of $GROUP_PARTITIONS kafka_consumergroup_lag series)" \
-    '[[ $(count_series kafka_consumergroup_lag) == $GROUP_PARTITIONS ]]'
+    [[ $(count_series kafka_consumergroup_up) == 3 && $(count_series kafka_consumergroup_up "" ) == $(grep -cE "^kafka_consumergroup_up\{.*\} 0$" "$SCRAPE_FILE") ]] &&
+    [[ $(count_series kafka_consumergroup_lag) == $GROUP_PARTITIONS && $(count_series kafka_consumergroup_current_offset) == $GROUP_PARTITIONS ]] &&
+    [[ $(metric kafka_consumergroup_sample_timestamp_seconds) == "$read_at" ]]'
   is "$(age groups) > $age_before + 1.5" || fail "groups data age should grow: $age_before then $(age groups)"
   is "$(age offsets) < 2.5" || fail "topic offsets should stay fresh while only OffsetFetch fails (age $(age offsets))"
   ctl "clear-errors OffsetFetch"
-  scrape_until "fresh after the errors stop" 3 healthy
+  scrape_until "fresh after the errors stop" 3 \
+    'healthy && is "$(metric kafka_consumergroup_sample_timestamp_seconds) > $read_at"'
   step "  fresh ${WAITED}s after the errors stopped"
   alive "OffsetFetch $error"
 done

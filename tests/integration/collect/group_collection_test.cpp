@@ -137,6 +137,49 @@ TEST_F(MockGroupsTest, committed_offset_not_moving_behind_the_newest_is_stalled_
   EXPECT_EQ(FindGroup(*snapshot, "billing")->status, state::GroupStatus::kStalled);
 }
 
+// A group whose committed offsets cannot be read keeps the series of its last good read (not recomputed:
+// its commits since are unknown), marked by kafka_consumergroup_up 0 and its read time; then fresh again,
+// with the commit history that gives its commit rate intact.
+TEST_F(MockGroupsTest, unreadable_offsets_keep_the_last_good_lag_with_its_read_time_then_fresh) {
+  constexpr int kRequestTimedOut = 7;
+  SimpleCommit(mock_.Bootstraps(), "billing", {{"orders", 0, 4}, {"orders", 1, 5}});
+  Harness h(Cluster(mock_.Bootstraps(), {"billing"}), {}, 500ms);
+  const auto good = h.Cycle();
+  ASSERT_EQ(FindGroup(*good, "billing")->partitions.size(), 2u);
+  ASSERT_TRUE(FindStatus(*good, "groups")->success) << FindStatus(*good, "groups")->last_error;
+
+  mock_.PushRequestErrors(kafka::MockCluster::kOffsetFetch, 100000, kRequestTimedOut);
+  mock_.Produce("orders", 0, 3);
+  const auto failing = h.Cycle();
+  const auto* group = FindGroup(*failing, "billing");
+  ASSERT_NE(group, nullptr);
+  EXPECT_NE(group->error.find("offsets: "), std::string::npos) << group->error;
+  ASSERT_EQ(group->partitions.size(), 2u);
+  EXPECT_EQ(group->partitions[0].committed_offset, 4);
+  EXPECT_EQ(group->partitions[0].lag, 10 - 4);  // as read then, although 3 records came since
+  EXPECT_EQ(group->partitions[1].lag, 0);
+  ASSERT_EQ(group->topics.size(), 1u);
+  EXPECT_EQ(group->topics[0].lag_sum, 6);
+  EXPECT_EQ(group->observed_at, good->collected_at);
+  EXPECT_FALSE(FindStatus(*failing, "groups")->success);
+
+  mock_.ClearRequestErrors(kafka::MockCluster::kOffsetFetch);
+  SimpleCommit(mock_.Bootstraps(), "billing", {{"orders", 0, 8}});
+  SnapshotPtr fresh;
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  do {
+    fresh = h.Cycle();
+  } while (!FindGroup(*fresh, "billing")->error.empty() && std::chrono::steady_clock::now() < deadline);
+  group = FindGroup(*fresh, "billing");
+  EXPECT_EQ(group->error, "");
+  EXPECT_EQ(group->observed_at, fresh->collected_at);
+  ASSERT_EQ(group->partitions.size(), 2u);
+  EXPECT_EQ(group->partitions[0].lag, 13 - 8);
+  ASSERT_EQ(group->topics.size(), 1u);
+  ASSERT_TRUE(group->topics[0].commit_rate.has_value()) << "the commit windows were lost during the failure";
+  EXPECT_GT(*group->topics[0].commit_rate, 0);
+}
+
 TEST_F(MockGroupsTest, a_quick_group_step_publishes_once_per_tick_with_the_groups) {
   SimpleCommit(mock_.Bootstraps(), "billing", {{"orders", 0, 4}});
   Harness h(Cluster(mock_.Bootstraps(), {"billing"}));

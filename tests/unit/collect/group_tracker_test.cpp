@@ -153,6 +153,59 @@ TEST(GroupTrackerTest, undescribed_group_keeps_offsets_and_reports_the_error) {
   EXPECT_EQ(groups[0].partitions[0].lag, 10);
 }
 
+GroupCycleAnswers Unreadable(const std::string& error) {
+  auto answers = Answers({});
+  answers.offsets[0].error = error;
+  answers.offsets[0].kind = kafka::ErrorKind::kTimeout;
+  return answers;
+}
+
+TEST(GroupTrackerTest, unreadable_offsets_keep_the_last_good_read_as_it_was_with_its_time) {
+  GroupTracker tracker;
+  tracker.ObserveTopics(Orders(100, 50, kT0), kT0);
+  const auto good =
+      tracker.Evaluate(Answers({{"orders", 0, 90, ""}, {"orders", 1, 50, ""}}), Orders(100, 50, kT0), kT0);
+  // 30 new records on partition 0 since: the last good lag (10) is served as read, not recomputed.
+  const auto later = kT0 + 15s;
+  tracker.ObserveTopics(Orders(130, 50, later), later);
+  const auto groups = tracker.Evaluate(Unreadable("committed offsets: Local: Timed out"), Orders(130, 50, later),
+                                       later, good);
+  ASSERT_EQ(groups.size(), 1u);
+  const auto& g = groups[0];
+  EXPECT_EQ(g.error, "offsets: committed offsets: Local: Timed out");
+  EXPECT_EQ(g.observed_at, kT0);
+  ASSERT_EQ(g.partitions.size(), 2u);
+  EXPECT_EQ(g.partitions[0].committed_offset, 90);
+  EXPECT_EQ(g.partitions[0].lag, 10);
+  ASSERT_EQ(g.topics.size(), 1u);
+  EXPECT_EQ(g.topics[0].lag_sum, 10);
+  EXPECT_EQ(g.status, state::GroupStatus::kUnknown);  // nothing read: not "ok"
+  EXPECT_EQ(tracker.tracked_commit_windows(), 2u);    // kept for when it answers again
+}
+
+TEST(GroupTrackerTest, group_answering_again_after_unreadable_offsets_has_its_commit_rate) {
+  GroupTracker tracker;
+  const auto topics = Orders(300, 300, kT0);
+  tracker.ObserveTopics(topics, kT0);
+  const auto good = tracker.Evaluate(Answers({{"orders", 0, 100, ""}}), topics, kT0);
+  const auto failed = tracker.Evaluate(Unreadable("committed offsets: Local: Timed out"), topics, kT0 + 10s, good);
+  const auto again = tracker.Evaluate(Answers({{"orders", 0, 200, ""}}), topics, kT0 + 20s, failed);
+  EXPECT_EQ(again[0].error, "");
+  EXPECT_EQ(again[0].observed_at, kT0 + 20s);
+  ASSERT_TRUE(again[0].topics[0].commit_rate.has_value());
+  EXPECT_NEAR(*again[0].topics[0].commit_rate, 100.0 / 20, 1e-9);
+}
+
+TEST(GroupTrackerTest, unreadable_offsets_without_an_earlier_read_give_no_partitions_and_no_read_time) {
+  GroupTracker tracker;
+  const auto groups = tracker.Evaluate(Unreadable("committed offsets: Local: Timed out"), Orders(100, 50, kT0), kT0);
+  ASSERT_EQ(groups.size(), 1u);
+  EXPECT_FALSE(groups[0].error.empty());
+  EXPECT_TRUE(groups[0].partitions.empty());
+  EXPECT_TRUE(groups[0].topics.empty());
+  EXPECT_EQ(groups[0].observed_at, WallClock::time_point{});
+}
+
 TEST(GroupTrackerTest, state_comes_from_the_listing_when_not_described) {
   GroupTracker tracker;
   const auto topics = Orders(100, 50, kT0);
