@@ -47,6 +47,9 @@ enum class GroupApis { kUnknown, kSupported, kUnsupported };
 
 // Partitions per OffsetFetch request when the explicit list is asked for (see FetchOffsets).
 constexpr size_t kMaxPartitionsPerOffsetFetch = 250;
+// How far beyond full_sweep_every a group whose hinted partitions are few among the watched ones may
+// go between two full sweeps.
+constexpr size_t kMaxSweepStretch = 8;
 
 }  // namespace
 
@@ -365,32 +368,43 @@ std::vector<GroupOffsets> GroupClient::FetchCommittedOffsets(
   std::map<std::set<std::string>, rd::PartitionListPtr> lists_by_topics;
   std::vector<const rd_kafka_topic_partition_list_t*> list_of_group(group_ids.size(), explicit_list.get());
   const size_t sweep_every = std::max<size_t>(1, impl.options.full_sweep_every);
+  const size_t watched_count = explicit_list->cnt > 0 ? static_cast<size_t>(explicit_list->cnt) : 1;
   for (size_t i = 0; i < group_ids.size() && !hints.empty(); ++i) {
     std::set<std::string> topics;
     for (const auto& ref : hints[i]) {
       if (watched_by_topic.contains(ref.topic)) topics.insert(ref.topic);
     }
+    const rd_kafka_topic_partition_list_t* list = nullptr;
+    size_t period = sweep_every;
+    if (!topics.empty()) {
+      auto& owned = lists_by_topics[topics];
+      if (!owned) {
+        owned.reset(rd_kafka_topic_partition_list_new(0));
+        for (const auto& topic : topics) {
+          for (int32_t partition : watched_by_topic[topic]) {
+            rd_kafka_topic_partition_list_add(owned.get(), topic.c_str(), partition);
+          }
+        }
+      }
+      list = owned.get();
+      // A sweep asks for every watched partition, a hinted call for the hinted ones: sweeping once in
+      // watched/hinted calls costs about as much again as the hinted calls (10,000 watched partitions,
+      // 150 hinted: every 66th call), within [sweep_every, kMaxSweepStretch x sweep_every].
+      const size_t hinted = std::max<size_t>(1, static_cast<size_t>(list->cnt));
+      period = std::clamp((watched_count + hinted - 1) / hinted, sweep_every, kMaxSweepStretch * sweep_every);
+    }
     auto previous = impl.hinted_calls.find(group_ids[i]);
-    const size_t since_full = previous == impl.hinted_calls.end() ? sweep_every : previous->second + 1;
-    if (topics.empty() || since_full >= sweep_every || impl.all_partitions != AllPartitions::kBroken) {
+    const size_t since_full = previous == impl.hinted_calls.end() ? period : previous->second + 1;
+    if (list == nullptr || since_full >= period || impl.all_partitions != AllPartitions::kBroken) {
       // Asked for everything (null list or full explicit list). The groups a client first sees together
-      // would then sweep together every sweep_every-th call; a phase from the group's name spreads
-      // their next (and so every later) sweep over the sweep_every calls.
+      // would then sweep together every period-th call; a phase from the group's name spreads their
+      // next (and so every later) sweep over the period.
       hinted_calls[group_ids[i]] =
-          previous == impl.hinted_calls.end() ? std::hash<std::string>{}(group_ids[i]) % sweep_every : 0;
+          previous == impl.hinted_calls.end() ? std::hash<std::string>{}(group_ids[i]) % period : 0;
       continue;
     }
     hinted_calls[group_ids[i]] = since_full;
-    auto& list = lists_by_topics[topics];
-    if (!list) {
-      list.reset(rd_kafka_topic_partition_list_new(0));
-      for (const auto& topic : topics) {
-        for (int32_t partition : watched_by_topic[topic]) {
-          rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), partition);
-        }
-      }
-    }
-    list_of_group[i] = list.get();
+    list_of_group[i] = list;
   }
   impl.hinted_calls = std::move(hinted_calls);
   auto hinted_list = [&](size_t i) { return list_of_group[i]; };

@@ -81,7 +81,9 @@ struct GroupClientOptions {
   size_t max_in_flight = 16;
   size_t describe_batch = 50;  // groups per DescribeConsumerGroups request
   /// With hints (see FetchCommittedOffsets), a group is still asked for every watched partition on
-  /// every full_sweep_every-th call it appears in (its first one included); 0 or 1: always.
+  /// its first call and then once every N calls it appears in: N is watched partitions / partitions
+  /// of its hinted topics (so sweeps cost about as much as the hinted calls), at least
+  /// full_sweep_every and at most 8 x full_sweep_every. 0 or 1 with few watched partitions: always.
   size_t full_sweep_every = 10;
   /// How long destruction waits for requests still outstanding (late answers of calls that hit their
   /// deadline) before destroying the handle.
@@ -132,8 +134,9 @@ class GroupClient {
   /// group i committed on before (e.g. from the previous answer). Once the client knows the cluster
   /// needs the explicit list, group i is asked only for the watched partitions of the topics in
   /// hints[i] (so a partition of those topics committed for the first time is still found), except on
-  /// every options.full_sweep_every-th call for that group and when hints[i] names no watched topic:
-  /// then it is asked for all of `partitions`, so commits on other topics are found. Clusters that
+  /// its periodic full sweeps (see GroupClientOptions::full_sweep_every; spread over the calls by a
+  /// phase from the group's name) and when hints[i] names no watched topic: then it is asked for all of
+  /// `partitions`, so commits on other topics are found. Clusters that
   /// answer "all partitions" ignore hints. `hints` must be empty (no hints) or have one entry per
   /// group; otherwise std::invalid_argument naming both sizes.
   std::vector<GroupOffsets> FetchCommittedOffsets(const std::vector<std::string>& group_ids,

@@ -265,6 +265,28 @@ TEST_F(GroupClientHintTest, the_periodic_full_sweep_finds_a_topic_outside_the_hi
   for (size_t k = 2; k < sweeps.size(); ++k) EXPECT_EQ(sweeps[k] - sweeps[k - 1], 3) << "sweep " << k;
 }
 
+TEST(GroupClientMockTest, a_group_hinted_on_few_of_many_watched_partitions_sweeps_less_often) {
+  MockCluster mock(1);
+  mock.CreateTopic("orders", 1, 1);
+  mock.CreateTopic("wide", 7, 1);
+  SimpleCommit(mock.Bootstraps(), "billing", {{"orders", 0, 5}, {"wide", 6, 7}});
+  auto options = OptionsFor(mock.Bootstraps());
+  options.full_sweep_every = 2;
+  GroupClient client(options);
+  auto watched = PartitionsOf("orders", 1);
+  for (const auto& ref : PartitionsOf("wide", 7)) watched.push_back(ref);
+  const std::vector<std::vector<PartitionRef>> hints = {{{"orders", 0}}};
+  std::vector<int> sweeps;
+  for (int call = 0; call < 20; ++call) {
+    if (client.FetchCommittedOffsets({"billing"}, watched, hints)[0].offsets.size() == 2) sweeps.push_back(call);
+  }
+  // 8 watched partitions, 1 hinted: a sweep every 8 calls (not every full_sweep_every = 2).
+  ASSERT_GE(sweeps.size(), 3u) << ::testing::PrintToString(sweeps);
+  EXPECT_EQ(sweeps[0], 0);
+  EXPECT_LE(sweeps[1], 8);
+  for (size_t k = 2; k < sweeps.size(); ++k) EXPECT_EQ(sweeps[k] - sweeps[k - 1], 8) << ::testing::PrintToString(sweeps);
+}
+
 TEST(GroupClientMockTest, full_sweeps_of_groups_first_seen_together_are_spread_over_the_calls) {
   MockCluster mock(1);
   mock.CreateTopic("orders", 1, 1);
