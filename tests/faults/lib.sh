@@ -129,20 +129,6 @@ scrape_for() {
 # step MESSAGE: a progress line, with the elapsed time.
 step() { echo "[$(printf '%3d' "$SECONDS")s] $*"; }
 
-# known_gap DESCRIPTION CONDITION...: a behaviour the exporter should have but does not yet (reported,
-# owned by another module). When CONDITION fails it prints "KNOWN GAP" and goes on, or fails with
-# KPE_FAULTS_STRICT=1; when it holds it says so, so that the check can become a hard assertion.
-known_gap() {
-  local what=$1; shift
-  if eval "$*"; then
-    echo "  (gap closed? now holds: $what)"
-  elif [[ ${KPE_FAULTS_STRICT:-0} == 1 ]]; then
-    fail "known gap (KPE_FAULTS_STRICT=1): $what"
-  else
-    echo "  KNOWN GAP: $what"
-  fi
-}
-
 # faults_exporter_config FILE BOOTSTRAP GROUPS_YAML: the exporter config of the fault suites: 1 s ticks,
 # 500 ms request deadline, 1 s reconnect backoff, no CPU governor (its stretch would make "within two
 # intervals" meaningless), no adaptive sampling (every topic fresh every tick), metadata cached 5 s.
