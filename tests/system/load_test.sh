@@ -7,14 +7,17 @@
 # (web.max_connections: the extra connection is closed, the server keeps serving). /healthz is checked
 # between phases. wrk times a request out after 10 s, Prometheus's default scrape_timeout (wrk's own default, 2 s,
 # is below what a saturated 2-core CI machine guarantees); any timeout, error or non-200 fails the test.
+# KPE_TIME_SCALE (default 1) multiplies the client-side time limits (wrk's 10 s, a post's 5 s, /healthz's
+# 2 s): scripts/test.sh sets it for the sanitizer builds, whose exporter is several times slower.
 set -euo pipefail
 EXPORTER=$1
 source "$(dirname "$0")/lib.sh"
 HOSTILE="$(dirname "$0")/../faults/hostile_clients.py"
 STATS="$(dirname "$0")/../unit/clientstats/data"
 LOAD_SECONDS=${LOAD_SECONDS:-20}
+SCALE=${KPE_TIME_SCALE:-1}
 command -v wrk >/dev/null || fail "wrk is missing (apt-get install wrk; scripts/install-deps.sh --with-tests installs it)"
-healthz() { curl -sf -m 2 "$KPE_URL/healthz" >/dev/null || fail "/healthz failed after: $1"; }
+healthz() { curl -sf -m $((2 * SCALE)) "$KPE_URL/healthz" >/dev/null || fail "/healthz failed after: $1"; }
 
 cat >"$KPE_TMP/load.yaml" <<YAML
 client_stats: {enabled: true}
@@ -30,7 +33,7 @@ PORT=${KPE_URL##*:}
 post_loop() {  # post_loop N: posts the fixtures in turn until the deadline file is gone; counts codes
   local n=$1 ok=0 bad=0 code out docs=("$STATS"/*.json) i=0
   while [[ -e "$KPE_TMP/posting" ]]; do
-    out=$(curl -s -m 5 -o /dev/null -w '%{http_code} %{time_total}' -X POST --data-binary @"${docs[i % ${#docs[@]}]}" \
+    out=$(curl -s -m $((5 * SCALE)) -o /dev/null -w '%{http_code} %{time_total}' -X POST --data-binary @"${docs[i % ${#docs[@]}]}" \
       "$KPE_URL/api/v1/librdkafka/stats?label=load-$n-$((i % 4))") || out="000 0"
     code=${out%% *}
     echo "${out##* }" >>"$KPE_TMP/post-times"
@@ -42,7 +45,7 @@ post_loop() {  # post_loop N: posts the fixtures in turn until the deadline file
 touch "$KPE_TMP/posting"
 post_loop 1 & p1=$!
 post_loop 2 & p2=$!
-wrk -t2 -c200 -d"${LOAD_SECONDS}s" --timeout 10s --latency -H 'Accept-Encoding: gzip' "$KPE_URL/metrics" >"$KPE_TMP/wrk.txt" 2>&1 ||
+wrk -t2 -c200 -d"${LOAD_SECONDS}s" --timeout $((10 * SCALE))s --latency -H 'Accept-Encoding: gzip' "$KPE_URL/metrics" >"$KPE_TMP/wrk.txt" 2>&1 ||
   fail "wrk failed: $(cat "$KPE_TMP/wrk.txt")"
 rm -f "$KPE_TMP/posting"
 wait "$p1" "$p2"
