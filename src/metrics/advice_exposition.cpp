@@ -21,7 +21,7 @@ std::string RenderAdvice(const std::vector<advice::Finding>& findings) {
   internal::FamilySet set;
   set.Reserve(kFamily, series.size());
   for (const auto& [cluster, rule, severity, subject, kind] : series) {
-    set.Add(kFamily,
+    set.Add(kFamily, {},
             {{"cluster", cluster}, {"rule", rule}, {"severity", severity}, {"subject", subject},
              {"subject_kind", kind}},
             1);

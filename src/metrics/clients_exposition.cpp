@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "metrics/family_set.h"
 #include "metrics/names.h"
@@ -19,25 +20,34 @@ using clientstats::Statistics;
 using clientstats::TopicStats;
 using clientstats::Window;
 using internal::FamilySet;
-using internal::Labels;
-using internal::MergeLabels;
+
+/// Labels of a client, sorted by name, viewing the report's strings.
+using Labels = std::vector<Label>;
 
 consteval size_t Cl(std::string_view name) { return FamilyIndex(name, Part::kClients); }
 
-/// avg, p99 and max of `window` as three series labelled stat; none when it sampled nothing.
-void AddWindow(size_t family, const Labels& labels, const Window& window, FamilySet& set) {
+/// avg, p99 and max of `window` as three series labelled with `client`, `own` and stat; none when
+/// it sampled nothing.
+void AddWindow(size_t family, const Labels& client, Label own, const Window& window,
+               FamilySet& set) {
   if (window.cnt == 0) return;
   for (const auto& [stat, value] : {std::pair<std::string_view, double>{"avg", window.avg},
                                     {"p99", window.p99},
                                     {"max", window.max}}) {
-    set.Add(family, labels, {{"stat", stat}}, value);
+    const Label stat_label{"stat", stat};
+    if (own.name < stat_label.name) {
+      set.Add(family, client, {own, stat_label}, value);
+    } else {
+      set.Add(family, client, {stat_label, own}, value);
+    }
   }
 }
 
 double Count(uint64_t n) { return static_cast<double>(n); }
 
 void AddBroker(const BrokerStats& b, const Labels& client, FamilySet& set) {
-  const Labels labels = MergeLabels(client, {{"broker", b.name}});
+  const Label broker{"broker", b.name};
+  const LabelText labels(client, {broker});
   set.Add(Cl("kafka_client_broker_connection_up"), labels, b.state == "UP" ? 1 : 0);
   set.Add(Cl("kafka_client_broker_connects_total"), labels, Count(b.connects));
   set.Add(Cl("kafka_client_broker_disconnects_total"), labels, Count(b.disconnects));
@@ -52,10 +62,10 @@ void AddBroker(const BrokerStats& b, const Labels& client, FamilySet& set) {
   set.Add(Cl("kafka_client_broker_responses_received_total"), labels, Count(b.rx));
   set.Add(Cl("kafka_client_broker_bytes_received_total"), labels, Count(b.rxbytes));
   set.Add(Cl("kafka_client_broker_response_errors_total"), labels, Count(b.rxerrs));
-  AddWindow(Cl("kafka_client_broker_rtt_seconds"), labels, b.rtt, set);
-  AddWindow(Cl("kafka_client_broker_internal_latency_seconds"), labels, b.int_latency, set);
-  AddWindow(Cl("kafka_client_broker_outbuf_latency_seconds"), labels, b.outbuf_latency, set);
-  AddWindow(Cl("kafka_client_broker_throttle_seconds"), labels, b.throttle, set);
+  AddWindow(Cl("kafka_client_broker_rtt_seconds"), client, broker, b.rtt, set);
+  AddWindow(Cl("kafka_client_broker_internal_latency_seconds"), client, broker, b.int_latency, set);
+  AddWindow(Cl("kafka_client_broker_outbuf_latency_seconds"), client, broker, b.outbuf_latency, set);
+  AddWindow(Cl("kafka_client_broker_throttle_seconds"), client, broker, b.throttle, set);
 }
 
 /// Message set bytes per message of the latest window; 0 when unknown. Prefers the window sums
@@ -68,9 +78,10 @@ double WireBytesPerMessage(const TopicStats& t) {
 }
 
 void AddTopic(const TopicStats& t, bool producer, const Labels& client, FamilySet& set) {
-  const Labels labels = MergeLabels(client, {{"topic", t.name}});
-  AddWindow(Cl("kafka_client_topic_batch_size_bytes"), labels, t.batchsize, set);
-  AddWindow(Cl("kafka_client_topic_batch_messages"), labels, t.batchcnt, set);
+  const Label topic{"topic", t.name};
+  const LabelText labels(client, {topic});
+  AddWindow(Cl("kafka_client_topic_batch_size_bytes"), client, topic, t.batchsize, set);
+  AddWindow(Cl("kafka_client_topic_batch_messages"), client, topic, t.batchcnt, set);
   uint64_t msgs = 0;
   uint64_t bytes = 0;
   for (const clientstats::PartitionStats& p : t.partitions) {
@@ -92,7 +103,8 @@ void AddTopic(const TopicStats& t, bool producer, const Labels& client, FamilySe
     set.Add(Cl("kafka_client_topic_message_bytes_received_total"), labels, Count(bytes));
     for (const clientstats::PartitionStats& p : t.partitions) {
       if (!p.consumer_lag) continue;
-      set.Add(Cl("kafka_client_consumer_lag"), labels, {{"partition", std::to_string(p.id)}},
+      set.Add(Cl("kafka_client_consumer_lag"), client,
+              {{"partition", std::to_string(p.id)}, topic},
               static_cast<double>(*p.consumer_lag));
     }
   }
@@ -141,9 +153,9 @@ std::string RenderClients(const clientstats::ClientsSnapshot& clients,
                                   {"rejected", clients.rejected_total}}) {
     set.Add(Cl("kafka_perf_exporter_client_reports_total"), {}, {{"result", result}}, Count(n));
   }
-  set.Add(Cl("kafka_perf_exporter_clients"), {}, static_cast<double>(clients.clients.size()));
-  set.Add(Cl("kafka_perf_exporter_clients_expired_total"), {}, Count(clients.expired_total));
-  set.Add(Cl("kafka_perf_exporter_clients_max"), {}, static_cast<double>(clients.max_clients));
+  set.Add(Cl("kafka_perf_exporter_clients"), static_cast<double>(clients.clients.size()));
+  set.Add(Cl("kafka_perf_exporter_clients_expired_total"), Count(clients.expired_total));
+  set.Add(Cl("kafka_perf_exporter_clients_max"), static_cast<double>(clients.max_clients));
   return set.Serialize(Part::kClients, nullptr);
 }
 

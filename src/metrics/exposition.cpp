@@ -1,11 +1,9 @@
 #include "metrics/exposition.h"
 
-#include <prometheus/client_metric.h>
-#include <prometheus/metric_family.h>
-
 #include <algorithm>
 #include <array>
 #include <bitset>
+#include <charconv>
 #include <cctype>
 #include <chrono>
 #include <cstdint>
@@ -25,10 +23,10 @@
 namespace kpe::metrics {
 namespace {
 
-using internal::ExtraLabel;
 using internal::FamilySet;
-using internal::Labels;
-using internal::MergeLabels;
+
+/// Labels of a subject, sorted by name, viewing the snapshot's strings.
+using Labels = std::vector<Label>;
 
 // Level 1: the exposition is very repetitive, so level 1 is nearly as small as 6 at a fraction
 // of the CPU time, and this runs once per snapshot on a worker thread.
@@ -52,7 +50,8 @@ Labels BaseLabels(const state::ClusterSnapshot& snapshot) {
   for (const auto& [name, value] : snapshot.labels) {
     if (name != "cluster") base.push_back({name, value});
   }
-  std::sort(base.begin(), base.end());
+  std::sort(base.begin(), base.end(),
+            [](const Label& a, const Label& b) { return a.name < b.name; });
   return base;
 }
 
@@ -90,7 +89,7 @@ void AddGroupDiscovery(const state::GroupDiscovery& discovery, const Labels& bas
 
 /// The families of group `g` other than the per-partition ones (AddGroupPartitions).
 void AddGroup(const state::ConsumerGroup& g, const Labels& base, FamilySet& set) {
-  const Labels group = MergeLabels(base, {{"consumergroup", g.id}});
+  const LabelText group(base, {{"consumergroup", g.id}});
   set.Add(Snap("kafka_consumergroup_up"), group, g.error.empty() ? 1 : 0);
   if (IsSet(g.observed_at)) {
     set.Add(Snap("kafka_consumergroup_sample_timestamp_seconds"), group, UnixSeconds(g.observed_at));
@@ -132,7 +131,7 @@ void AddGroup(const state::ConsumerGroup& g, const Labels& base, FamilySet& set)
     set.Add(Snap("kafka_consumergroup_max_lag_seconds"), group, *max_lag_seconds);
 
   for (const state::GroupTopic& t : g.topics) {
-    const Labels labels = MergeLabels(base, {{"consumergroup", g.id}, {"topic", t.topic}});
+    const LabelText labels(base, {{"consumergroup", g.id}, {"topic", t.topic}});
     set.Add(Snap("kafka_consumergroup_current_offset_sum"), labels,
             static_cast<double>(t.committed_sum));
     if (!topics_missing_lag.contains(t.topic)) {
@@ -146,19 +145,19 @@ void AddGroup(const state::ConsumerGroup& g, const Labels& base, FamilySet& set)
 /// The exporter's own client's view of broker `b` (from its librdkafka statistics).
 void AddClientBroker(const state::BrokerClientStats& b, const Labels& base, FamilySet& set) {
   const std::string id = std::to_string(b.broker_id);
-  const Labels labels = MergeLabels(base, {{"address", b.address}, {"broker_id", id}});
+  const LabelText labels(base, {{"address", b.address}, {"broker_id", id}});
   auto count = [](uint64_t n) { return static_cast<double>(n); };
   set.Add(Snap("kafka_perf_exporter_broker_connection_up"), labels, b.state == "UP" ? 1 : 0);
   set.Add(Snap("kafka_perf_exporter_broker_connects_total"), labels, count(b.connects));
   set.Add(Snap("kafka_perf_exporter_broker_disconnects_total"), labels, count(b.disconnects));
-  set.Add(Snap("kafka_perf_exporter_broker_rtt_seconds"), labels, {{"stat", "avg"}},
-          b.rtt_avg_seconds);
-  set.Add(Snap("kafka_perf_exporter_broker_rtt_seconds"), labels, {{"stat", "p99"}},
-          b.rtt_p99_seconds);
-  set.Add(Snap("kafka_perf_exporter_broker_throttle_seconds"), labels, {{"stat", "avg"}},
-          b.throttle_avg_seconds);
-  set.Add(Snap("kafka_perf_exporter_broker_throttle_seconds"), labels, {{"stat", "max"}},
-          b.throttle_max_seconds);
+  set.Add(Snap("kafka_perf_exporter_broker_rtt_seconds"), base,
+          {{"address", b.address}, {"broker_id", id}, {"stat", "avg"}}, b.rtt_avg_seconds);
+  set.Add(Snap("kafka_perf_exporter_broker_rtt_seconds"), base,
+          {{"address", b.address}, {"broker_id", id}, {"stat", "p99"}}, b.rtt_p99_seconds);
+  set.Add(Snap("kafka_perf_exporter_broker_throttle_seconds"), base,
+          {{"address", b.address}, {"broker_id", id}, {"stat", "avg"}}, b.throttle_avg_seconds);
+  set.Add(Snap("kafka_perf_exporter_broker_throttle_seconds"), base,
+          {{"address", b.address}, {"broker_id", id}, {"stat", "max"}}, b.throttle_max_seconds);
   set.Add(Snap("kafka_perf_exporter_broker_outbuf_requests"), labels, b.outbuf_requests);
   set.Add(Snap("kafka_perf_exporter_broker_waitresp_requests"), labels, b.waitresp_requests);
   set.Add(Snap("kafka_perf_exporter_broker_requests_sent_total"), labels, count(b.requests));
@@ -206,7 +205,7 @@ void AddCluster(const state::ClusterSnapshot& s, FamilySet& set) {
   }
 
   for (const state::CollectorStatus& c : s.collectors) {
-    const Labels labels = MergeLabels(base, {{"collector", c.name}});
+    const LabelText labels(base, {{"collector", c.name}});
     set.Add(Snap("kafka_perf_exporter_collector_success"), labels, c.success ? 1 : 0);
     set.Add(Snap("kafka_perf_exporter_collector_duration_seconds"), labels, c.duration_seconds);
     if (IsSet(c.last_success)) {
@@ -502,13 +501,17 @@ class Aggregate {
   bool any_ = false;
 };
 
+int32_t PartitionOf(const state::Partition& p) { return p.id; }
+int32_t PartitionOf(const state::GroupPartition& p) { return p.partition; }
+
 /// Renders `families` of one scope (a topic's partitions, or a group's partitions on one topic):
-/// per partition, except the families that fold under `mask`, which get one series labelled
-/// `folded_labels()`. `labels_of(item)` gives a partition's labels.
-template <size_t N, class Item, class LabelsOf, class FoldedLabels>
+/// per partition, except the families that fold under `mask`, which get one series with
+/// partition="all". `labels_of(partition, out)` writes the scope's labels with that `partition`
+/// label into `out`.
+template <size_t N, class Item, class LabelsOf>
 void AddScope(const std::array<size_t, N>& families, std::span<const Item> items,
-              const FoldMask& mask, std::string_view topic, LabelsOf labels_of,
-              FoldedLabels folded_labels, FamilySet& set, FoldTally& tally) {
+              const FoldMask& mask, std::string_view topic, LabelsOf labels_of, FamilySet& set,
+              FoldTally& tally) {
   const std::array<ScopeFamily, N> scope = Scope(families, items);
   std::array<bool, N> fold{};
   bool any_fold = false;
@@ -517,8 +520,9 @@ void AddScope(const std::array<size_t, N>& families, std::span<const Item> items
     any_fold = any_fold || fold[i];
   }
   std::array<Aggregate, N> aggregates;
+  LabelText labels;
   for (const Item& item : items) {
-    std::optional<Labels> labels;  // built once per partition, when it has a per-partition series
+    bool formatted = false;  // once per partition, when it has a per-partition series
     for (size_t i = 0; i < N; ++i) {
       const std::optional<double> value = ValueOf(families[i], item);
       if (!value) continue;
@@ -526,12 +530,17 @@ void AddScope(const std::array<size_t, N>& families, std::span<const Item> items
         aggregates[i].Add(kPartitionFamilies[families[i]].fold, *value);
         continue;
       }
-      if (!labels) labels = labels_of(item);
-      set.Add(kPartitionFamilyRows[families[i]], *labels, *value);
+      if (!formatted) {
+        std::array<char, 16> id;
+        const char* end = std::to_chars(id.data(), id.data() + id.size(), PartitionOf(item)).ptr;
+        labels_of(std::string_view(id.data(), end - id.data()), labels);
+        formatted = true;
+      }
+      set.Add(kPartitionFamilyRows[families[i]], labels, *value);
     }
   }
   if (!any_fold) return;
-  const Labels labels = folded_labels();
+  labels_of("all", labels);
   for (size_t i = 0; i < N; ++i) {
     if (!fold[i]) continue;
     set.Add(kPartitionFamilyRows[families[i]], labels, aggregates[i].Value());
@@ -549,11 +558,8 @@ void AddPartitions(const state::ClusterSnapshot& s, MaskOf mask_of, FamilySet& s
     if (!t.exported) continue;
     AddScope(
         kTopicFamilies, std::span(t.partitions), mask_of(t.name), t.name,
-        [&](const state::Partition& p) {
-          return MergeLabels(base, {{"partition", std::to_string(p.id)}, {"topic", t.name}});
-        },
-        [&] {
-          return MergeLabels(base, {{"partition", "all"}, {"topic", t.name}});
+        [&](std::string_view partition, LabelText& out) {
+          out.Assign(base, {{"partition", partition}, {"topic", t.name}});
         },
         set, tally);
   }
@@ -561,14 +567,8 @@ void AddPartitions(const state::ClusterSnapshot& s, MaskOf mask_of, FamilySet& s
     ForEachGroupTopic(g, [&](std::string_view topic, std::span<const state::GroupPartition> items) {
       AddScope(
           kGroupFamilies, items, mask_of(topic), topic,
-          [&](const state::GroupPartition& p) {
-            return MergeLabels(base, {{"consumergroup", g.id},
-                                      {"partition", std::to_string(p.partition)},
-                                      {"topic", p.topic}});
-          },
-          [&] {
-            return MergeLabels(base,
-                               {{"consumergroup", g.id}, {"partition", "all"}, {"topic", topic}});
+          [&](std::string_view partition, LabelText& out) {
+            out.Assign(base, {{"consumergroup", g.id}, {"partition", partition}, {"topic", topic}});
           },
           set, tally);
     });
@@ -628,15 +628,17 @@ void FoldToBudget(std::vector<ClusterPlan>& plans, const std::vector<std::string
   }
 }
 
+/// Sizes the text of the per-partition families for one series per partition (the most they have).
 void ReservePartitionFamilies(const SnapshotList& snapshots, FamilySet& set) {
   size_t partitions = 0;
+  size_t group_partitions = 0;
   for (const auto& s : snapshots) {
     if (s == nullptr) continue;
     for (const state::Topic& t : s->topics) partitions += t.partitions.size();
+    for (const state::ConsumerGroup& g : s->groups) group_partitions += g.partitions.size();
   }
-  for (size_t i = 0; i < kFamilyCount; ++i) {
-    if (kFamilies[i].name.starts_with("kafka_topic_partition_")) set.Reserve(i, partitions);
-  }
+  for (const size_t pf : kTopicFamilies) set.Reserve(kPartitionFamilyRows[pf], partitions);
+  for (const size_t pf : kGroupFamilies) set.Reserve(kPartitionFamilyRows[pf], group_partitions);
 }
 
 }  // namespace
@@ -720,8 +722,8 @@ std::shared_ptr<const Exposition> RenderExposition(const SnapshotList& snapshots
       set.Add(Snap("kafka_perf_exporter_folded_series"), base,
               static_cast<double>(tallies[i].replaced));
     }
-    set.Add(Snap("kafka_perf_exporter_series_budget"), {}, static_cast<double>(options.max_series));
-    set.Add(Snap("kafka_perf_exporter_series"), {}, static_cast<double>(set.SeriesCount() + 1));
+    set.Add(Snap("kafka_perf_exporter_series_budget"), static_cast<double>(options.max_series));
+    set.Add(Snap("kafka_perf_exporter_series"), static_cast<double>(set.SeriesCount() + 1));
   }
 
   exposition->series_unfolded = unfolded;
@@ -734,14 +736,14 @@ std::string RenderVolatile(const SnapshotList& snapshots, state::WallClock::time
                            const ProcessStats& process, const BuildInfo& build,
                            const GovernorStats& governor, const ReloadStats& reload) {
   FamilySet set;
-  set.Add(Vol("kafka_perf_exporter_config_last_reload_successful"), {}, reload.last_successful ? 1 : 0);
+  set.Add(Vol("kafka_perf_exporter_config_last_reload_successful"), reload.last_successful ? 1 : 0);
   if (reload.last_success_timestamp_seconds > 0) {
-    set.Add(Vol("kafka_perf_exporter_config_last_reload_success_timestamp_seconds"), {},
+    set.Add(Vol("kafka_perf_exporter_config_last_reload_success_timestamp_seconds"),
             reload.last_success_timestamp_seconds);
   }
-  set.Add(Vol("kafka_perf_exporter_cpu_budget_cores"), {}, governor.budget_cores);
-  set.Add(Vol("kafka_perf_exporter_cpu_usage_cores"), {}, governor.usage_cores);
-  set.Add(Vol("kafka_perf_exporter_interval_stretch"), {}, governor.stretch);
+  set.Add(Vol("kafka_perf_exporter_cpu_budget_cores"), governor.budget_cores);
+  set.Add(Vol("kafka_perf_exporter_cpu_usage_cores"), governor.usage_cores);
+  set.Add(Vol("kafka_perf_exporter_interval_stretch"), governor.stretch);
   for (const auto& s : snapshots) {
     if (s == nullptr) continue;
     const Labels base = BaseLabels(*s);
@@ -751,15 +753,15 @@ std::string RenderVolatile(const SnapshotList& snapshots, state::WallClock::time
               std::chrono::duration<double>(now - c.last_success).count());
     }
   }
-  set.Add(Vol("kafka_perf_exporter_build_info"),
+  set.Add(Vol("kafka_perf_exporter_build_info"), {},
           {{"librdkafka_version", build.librdkafka_version}, {"version", build.version}}, 1);
-  set.Add(Vol("process_cpu_seconds_total"), {}, process.cpu_seconds);
-  set.Add(Vol("process_resident_memory_bytes"), {}, process.resident_memory_bytes);
-  set.Add(Vol("process_virtual_memory_bytes"), {}, process.virtual_memory_bytes);
-  set.Add(Vol("process_start_time_seconds"), {}, process.start_time_seconds);
-  set.Add(Vol("process_open_fds"), {}, process.open_fds);
-  set.Add(Vol("process_max_fds"), {}, process.max_fds);
-  set.Add(Vol("process_threads"), {}, process.threads);
+  set.Add(Vol("process_cpu_seconds_total"), process.cpu_seconds);
+  set.Add(Vol("process_resident_memory_bytes"), process.resident_memory_bytes);
+  set.Add(Vol("process_virtual_memory_bytes"), process.virtual_memory_bytes);
+  set.Add(Vol("process_start_time_seconds"), process.start_time_seconds);
+  set.Add(Vol("process_open_fds"), process.open_fds);
+  set.Add(Vol("process_max_fds"), process.max_fds);
+  set.Add(Vol("process_threads"), process.threads);
   return set.Serialize(Part::kVolatile, nullptr);
 }
 

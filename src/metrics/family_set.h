@@ -1,56 +1,59 @@
 #pragma once
-// Internal to the metrics module: families under construction for the renderers
-// (exposition.cpp, clients_exposition.cpp), one slot per row of kFamilies.
-
-#include <prometheus/client_metric.h>
-#include <prometheus/metric_family.h>
+// Internal to the metrics module: the text of the families under construction for the renderers
+// (exposition.cpp, clients_exposition.cpp, advice_exposition.cpp), one slot per row of kFamilies.
 
 #include <array>
 #include <cstddef>
 #include <initializer_list>
+#include <span>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "metrics/names.h"
+#include "metrics/text_writer.h"
 
 namespace kpe::metrics::internal {
 
-using Labels = std::vector<prometheus::ClientMetric::Label>;
-
-struct ExtraLabel {
-  std::string_view name;
-  std::string_view value;
-};
-
-/// Merges the sorted `base` with `extra` (sorted by name). On equal names the series' own label
-/// wins, so a constant label can never duplicate a label name in the output.
-Labels MergeLabels(const Labels& base, std::initializer_list<ExtraLabel> extra);
-
-/// Families under construction, one slot per row of kFamilies; serializes the non-empty ones of
-/// one Part in table (name) order. Not thread-safe; used by one render call.
+/// Families under construction, one slot per row of kFamilies. Each sample line is written into
+/// its family's text when it is added, so no per-series objects exist; Serialize concatenates the
+/// non-empty families of one Part in table (name) order. Not thread-safe; used by one render call.
 class FamilySet {
  public:
-  FamilySet();
-
-  void Reserve(size_t family, size_t n) { families_[family].metric.reserve(n); }
+  /// Expects about `n` series of `family`, to size its text once its first line shows how long one
+  /// is.
+  void Reserve(size_t family, size_t n) { families_[family].expected = n; }
 
   /// Series added so far, over all families.
-  size_t SeriesCount() const;
+  size_t SeriesCount() const { return series_; }
 
-  void Add(size_t family, Labels labels, double value);
-
-  void Add(size_t family, const Labels& base, std::initializer_list<ExtraLabel> extra,
+  /// Adds a series labelled `labels` (a block LabelText formatted).
+  void Add(size_t family, const LabelText& labels, double value);
+  /// Adds a series labelled with the sorted `base` merged with `extra` (see LabelText).
+  void Add(size_t family, std::span<const Label> base, std::initializer_list<Label> extra,
            double value) {
-    Add(family, MergeLabels(base, extra), value);
+    scratch_.Assign(base, extra);
+    Add(family, scratch_, value);
   }
+  void Add(size_t family, std::span<const Label> labels, double value) {
+    Add(family, labels, {}, value);
+  }
+  /// Adds a series without labels.
+  void Add(size_t family, double value) { Add(family, LabelText(), value); }
 
-  /// Moves the families of `part` out and serializes them; `series` (when not null) receives the
-  /// sample count.
+  /// Moves the text of the families of `part` out, in table order; `series` (when not null)
+  /// receives their sample count.
   std::string Serialize(Part part, size_t* series);
 
  private:
-  std::array<prometheus::MetricFamily, kFamilyCount> families_;
+  struct Family {
+    std::string text;  // HELP and TYPE lines, then the sample lines
+    size_t series = 0;
+    size_t expected = 0;
+  };
+
+  std::array<Family, kFamilyCount> families_;
+  size_t series_ = 0;
+  LabelText scratch_;
 };
 
 }  // namespace kpe::metrics::internal

@@ -5,7 +5,6 @@
 #include <array>
 #include <charconv>
 #include <cmath>
-#include <string_view>
 
 namespace kpe::metrics {
 namespace {
@@ -42,68 +41,76 @@ void AppendEscaped(std::string& out, std::string_view value) {
   out.append(value.data() + start, value.size() - start);
 }
 
-void AppendSample(std::string& out, const std::string& name, const ClientMetric& metric,
-                  double value) {
-  out += name;
-  if (!metric.label.empty()) {
-    out += '{';
-    bool first = true;
-    for (const ClientMetric::Label& label : metric.label) {
-      if (!first) out += ',';
-      first = false;
-      out += label.name;
-      out += "=\"";
-      AppendEscaped(out, label.value);
-      out += '"';
-    }
-    out += '}';
+}  // namespace
+
+void LabelText::Assign(std::span<const Label> base, std::initializer_list<Label> extra) {
+  text_.clear();
+  auto b = base.begin();
+  for (const Label& e : extra) {
+    for (; b != base.end() && b->name < e.name; ++b) Append(b->name, b->value);
+    if (b != base.end() && b->name == e.name) ++b;
+    Append(e.name, e.value);
   }
+  for (; b != base.end(); ++b) Append(b->name, b->value);
+}
+
+void LabelText::Append(std::string_view name, std::string_view value) {
+  // The closing brace of the labels so far becomes the separator.
+  if (text_.empty()) {
+    text_ += '{';
+  } else {
+    text_.back() = ',';
+  }
+  text_ += name;
+  text_ += "=\"";
+  AppendEscaped(text_, value);
+  text_ += "\"}";
+}
+
+void AppendHeader(std::string& out, std::string_view name, std::string_view help,
+                  MetricType type) {
+  if (!help.empty()) {
+    out += "# HELP ";
+    out += name;
+    out += ' ';
+    out += help;
+    out += '\n';
+  }
+  out += "# TYPE ";
+  out += name;
+  out += type == MetricType::Counter ? " counter\n" : type == MetricType::Gauge ? " gauge\n"
+                                                                                : " untyped\n";
+}
+
+void AppendSample(std::string& out, std::string_view name, std::string_view labels, double value,
+                  int64_t timestamp_ms) {
+  out += name;
+  out += labels;
   out += ' ';
   AppendValue(out, value);
-  if (metric.timestamp_ms != 0) {
+  if (timestamp_ms != 0) {
     out += ' ';
-    out += std::to_string(metric.timestamp_ms);
+    out += std::to_string(timestamp_ms);
   }
   out += '\n';
 }
 
-}  // namespace
-
 void AppendText(std::string& out, const std::vector<prometheus::MetricFamily>& families) {
+  LabelText labels;
   for (const prometheus::MetricFamily& family : families) {
-    const char* type = nullptr;
-    switch (family.type) {
-      case MetricType::Counter:
-        type = "counter";
-        break;
-      case MetricType::Gauge:
-        type = "gauge";
-        break;
-      case MetricType::Untyped:
-        type = "untyped";
-        break;
-      case MetricType::Summary:
-      case MetricType::Histogram:
-        out += prometheus::TextSerializer().Serialize({family});
-        continue;
+    if (family.type != MetricType::Counter && family.type != MetricType::Gauge &&
+        family.type != MetricType::Untyped) {
+      out += prometheus::TextSerializer().Serialize({family});
+      continue;
     }
-    if (!family.help.empty()) {
-      out += "# HELP ";
-      out += family.name;
-      out += ' ';
-      out += family.help;
-      out += '\n';
-    }
-    out += "# TYPE ";
-    out += family.name;
-    out += ' ';
-    out += type;
-    out += '\n';
+    AppendHeader(out, family.name, family.help, family.type);
     for (const ClientMetric& metric : family.metric) {
+      labels.Clear();
+      for (const ClientMetric::Label& label : metric.label) labels.Append(label.name, label.value);
       const double value = family.type == MetricType::Counter ? metric.counter.value
                            : family.type == MetricType::Gauge ? metric.gauge.value
                                                               : metric.untyped.value;
-      AppendSample(out, family.name, metric, value);
+      AppendSample(out, family.name, labels.View(), value, metric.timestamp_ms);
     }
   }
 }
