@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <zlib.h>
 
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 
@@ -52,6 +53,22 @@ TEST(GzipTest, one_open_member_closes_with_different_tails) {
   EXPECT_EQ(GzipDecompress(open.bytes + GzipClose(open, "a 1\n")), "kafka_up 1\na 1\n");
   EXPECT_EQ(GzipDecompress(open.bytes + GzipClose(open, "")), "kafka_up 1\n");
   EXPECT_EQ(GzipDecompress(GzipOpen("").bytes + GzipClose(GzipOpen(""), "")), "");
+}
+
+TEST(GzipTest, open_member_of_text_that_barely_compresses_is_whole) {
+  // Output larger than the input's 1/16 that deflate starts with: its buffer has to grow.
+  std::string head(300000, '\0');
+  uint32_t x = 2463534242u;
+  for (char& c : head) {
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    c = static_cast<char>(x);
+  }
+  const std::string tail(5000, 't');
+  const OpenGzip open = GzipOpen(head);
+  EXPECT_GT(open.bytes.size(), head.size() / 16);
+  EXPECT_EQ(GzipDecompress(open.bytes + GzipClose(open, tail)), head + tail);
 }
 
 TEST(GzipTest, empty_input_is_a_valid_member) {
