@@ -9,7 +9,8 @@
 //      peak is reset through /proc/self/clear_refs first; if the kernel refuses, the growth is
 //      measured against the VmHWM the process had before the render and may read low);
 //   2. --iterations timed renders: median, min and max in ms.
-// It prints the series count and the body size (plain and gzip'd). Not a test: ctest never runs it.
+// It prints the series count and the body size (plain and gzip'd); --output writes the body to a file
+// (to compare the bytes two builds render). Not a test: ctest never runs it.
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -56,7 +57,8 @@ struct Shape {
 
 std::shared_ptr<const kpe::state::ClusterSnapshot> MakeSnapshot(const Shape& shape) {
   auto s = std::make_shared<kpe::state::ClusterSnapshot>();
-  const WallClock::time_point now = WallClock::now();
+  // A fixed time, so two builds render the same bytes.
+  const WallClock::time_point now{std::chrono::milliseconds(1700000000123)};
   s->cluster = "bench";
   s->up = true;
   s->ever_up = true;
@@ -134,6 +136,7 @@ int main(int argc, char** argv) {
   CLI::App app{"Times metrics::RenderExposition of a synthetic snapshot shaped like bench/run.sh large"};
   Shape shape;
   int iterations = 11;
+  std::string output;
   app.add_option("--topics", shape.topics, "topics")->capture_default_str();
   app.add_option("--partitions", shape.partitions, "partitions per topic")->capture_default_str();
   app.add_option("--groups", shape.groups, "consumer groups")->capture_default_str();
@@ -142,6 +145,7 @@ int main(int argc, char** argv) {
   app.add_option("--iterations", iterations, "timed renders (the median is reported)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  app.add_option("--output", output, "write the rendered text of the first render to this file");
   CLI11_PARSE(app, argc, argv);
 
   const kpe::metrics::SnapshotList snapshots = {MakeSnapshot(shape)};
@@ -157,6 +161,7 @@ int main(int argc, char** argv) {
     series = exposition->series;
     bytes = exposition->text.size();
     gzip_bytes = exposition->gzip.bytes.size();
+    if (!output.empty()) std::ofstream(output, std::ios::binary) << exposition->text;
   }
   const long hwm_after = StatusKiB("VmHWM");
   const long peak_growth = hwm_after - (reset ? rss_before : hwm_before);
