@@ -11,7 +11,8 @@
 #   every 60 s   a new topic churn-<n> (3 partitions), and churn-<n-3> "deleted" (Metadata answers
 #                UNKNOWN_TOPIC_OR_PART for it), so the number of topics stays bounded;
 #   every 120 s  one broker down for 10 s, then up (brokers 1, 2, 3 in turn);
-#   every 300 s  every group stops committing for 60 s, then resumes.
+#   every 300 s  every group stops committing for 60 s, then resumes;
+#   every 180 s  OffsetFetch answers NOT_COORDINATOR for 20 s (a group coordinator moving).
 # Every 30 s it samples the exporter's RSS (VmRSS), open fds (/proc/PID/fd), threads and series, into
 # samples.tsv. At the end it reports RSS drift after warm-up (last 5 samples' mean vs the first 5 after
 # warm-up), fd and thread ranges after warm-up, scrape failures, and whether the exporter survived.
@@ -136,10 +137,12 @@ while ((SECONDS < end)); do
   ((t % 120 == 70)) && ctl "up $flap_broker"
   ((t % 300 == 150)) && ctl "commits off"
   ((t % 300 == 210)) && ctl "commits on"
+  ((t % 180 == 100)) && ctl "errors OffsetFetch 1000000 NOT_COORDINATOR"
+  ((t % 180 == 120)) && ctl "clear-errors OffsetFetch"
   while ((SECONDS - start == t)); do sleep 0.2; done  # one tick per second
 done
 
-ctl "up 1"; ctl "up 2"; ctl "up 3"; ctl "commits on"
+ctl "up 1"; ctl "up 2"; ctl "up 3"; ctl "commits on"; ctl "clear-errors OffsetFetch"
 alive=1
 kill -0 "$EXPORTER_PID" 2>/dev/null || alive=0
 read -r scrapes_ok scrapes_failed <"$WORK/scrapes" || { scrapes_ok=0; scrapes_failed=0; }
