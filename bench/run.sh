@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark of the exporter against a mock cluster in its own process. See bench/README.md.
 #
-#   bench/run.sh SCENARIO [--seconds N] [--no-build] [--ref GIT_REF] [-- EXPORTER_FLAGS...]
+#   bench/run.sh SCENARIO [--seconds N] [--settle N] [--no-build] [--ref GIT_REF] [-- EXPORTER_FLAGS...]
 #
 # Builds (Release) the exporter and kpe-bench-cluster in build/bench from the working tree (or, with
 # --ref, from `git archive GIT_REF` in build/bench-ref, so that edits in progress in the tree do not
@@ -15,7 +15,9 @@ set -euo pipefail
 
 usage() {
   cat >&2 <<'EOF'
-usage: bench/run.sh SCENARIO [--seconds N] [--no-build] [--ref GIT_REF] [-- EXPORTER_FLAGS...]
+usage: bench/run.sh SCENARIO [--seconds N] [--settle N] [--no-build] [--ref GIT_REF] [-- EXPORTER_FLAGS...]
+--settle N waits N more seconds after the two warm-up cycles before measuring, so that the CPU
+governor (which stretches intervals x1.5 per cycle while over budget) reaches its steady state.
 scenarios:
   tiny         5 topics x 4 partitions, 3 brokers, 5 groups (a smoke test of the harness)
   small        100 topics x 10 partitions, 3 brokers, 50 groups
@@ -35,6 +37,7 @@ EOF
 SCENARIO=$1
 shift
 SECONDS_TO_MEASURE=60
+SETTLE=0
 BUILD=1
 REF=""
 EXPORTER_FLAGS=()
@@ -42,6 +45,8 @@ while [[ $# -gt 0 ]]; do
   case $1 in
     --seconds) SECONDS_TO_MEASURE=${2:?--seconds needs a value}; shift 2 ;;
     --seconds=*) SECONDS_TO_MEASURE=${1#*=}; shift ;;
+    --settle) SETTLE=${2:?--settle needs a value}; shift 2 ;;
+    --settle=*) SETTLE=${1#*=}; shift ;;
     --no-build) BUILD=0; shift ;;
     --ref) REF=${2:?--ref needs a value}; shift 2 ;;
     --ref=*) REF=${1#*=}; shift ;;
@@ -50,6 +55,7 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 [[ $SECONDS_TO_MEASURE =~ ^[0-9]+$ && $SECONDS_TO_MEASURE -ge 5 ]] || { echo "--seconds must be a whole number >= 5" >&2; exit 2; }
+[[ $SETTLE =~ ^[0-9]+$ ]] || { echo "--settle must be a whole number of seconds" >&2; exit 2; }
 
 CLUSTER_COMMON=(--brokers 3 --topics-per-group 3 --produce-rate 200 --commit-interval 10)
 case $SCENARIO in
@@ -197,6 +203,11 @@ for cycle in 1 2; do
   }
   wait_for 600 "collection cycle $cycle" cycle_done
 done
+if ((SETTLE > 0)); then
+  log "settling for ${SETTLE}s (the governor's stretch reaches its steady state)"
+  sleep "$SETTLE"
+  kill -0 "$EXPORTER_PID" 2>/dev/null || die "the exporter exited while settling: $(tail -5 "$WORK/exporter.log")"
+fi
 WARMUP=$((SECONDS - START_TIME))
 
 # Dies naming the phase if the exporter is gone (it crashes rather than exits: say how, and its last words).
@@ -284,7 +295,7 @@ cat <<EOF
 load average:       $LOAD_BEFORE before the run, $(cut -d' ' -f1-3 /proc/loadavg) after
 cluster:            ${CLUSTER_COMMON[*]} ${CLUSTER[*]}
 exporter flags:     ${EXPORTER_FLAGS[*]:-(defaults)}
-warm-up:            ${WARMUP}s (readiness + 2 cycles); measured ${SECONDS_TO_MEASURE}s, $RUNS cycles seen
+warm-up:            ${WARMUP}s (readiness + 2 cycles + ${SETTLE}s settling); measured ${SECONDS_TO_MEASURE}s, $RUNS cycles seen
 CPU:                $CPU_PCT % of one core (utime+stime over the window, no load but one scrape / 5 s)
 RSS:                $(mib "$RSS_KIB") MiB after the window, peak (VmHWM) $(mib "$HWM_KIB") MiB after wrk; $THREADS threads
 governor:           ${GOVERNOR:-(no governor metrics)}
