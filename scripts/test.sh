@@ -64,7 +64,7 @@ run_phase() {
     rc=1
   fi
   phase_times+=("$name: build $((built - start)) s, tests $((SECONDS - built)) s")
-  echo "=== $name: ${phase_times[-1]}" >&2
+  echo "=== ${phase_times[-1]}" >&2
   return $rc
 }
 
