@@ -143,14 +143,19 @@ size_t StalePartitions(const state::ClusterSnapshot& s) {
   return stale;
 }
 
-TEST(BuildSnapshotTest, unreachable_cluster_keeps_last_known_state_and_is_down) {
+// The snapshot after `first` (taken at t0) when the next cycle, 15 s later, reached no broker.
+state::ClusterSnapshot UnreachableAfter(const state::ClusterSnapshot& first, state::WallClock::time_point t0) {
   const config::NameFilter all({}, "topics");
-  const auto t0 = state::WallClock::now();
-  const auto first = HealthyWithGroups(t0);
   CycleResult failed;
   failed.metadata.error = "Local: Broker transport failure";
   failed.now = t0 + 15s;
-  const auto second = BuildSnapshot(&first, Cluster(), all, failed);
+  return BuildSnapshot(&first, Cluster(), all, failed);
+}
+
+TEST(BuildSnapshotTest, unreachable_cluster_keeps_last_known_state_and_is_down) {
+  const auto t0 = state::WallClock::now();
+  const auto first = HealthyWithGroups(t0);
+  const auto second = UnreachableAfter(first, t0);
   EXPECT_FALSE(second.up);
   EXPECT_TRUE(second.ever_up);
   EXPECT_EQ(second.generation, 2u);
@@ -166,13 +171,9 @@ TEST(BuildSnapshotTest, unreachable_cluster_keeps_last_known_state_and_is_down) 
 }
 
 TEST(BuildSnapshotTest, unreachable_cluster_serves_the_groups_with_their_collector_failed) {
-  const config::NameFilter all({}, "topics");
   const auto t0 = state::WallClock::now();
   const auto first = HealthyWithGroups(t0);
-  CycleResult failed;
-  failed.metadata.error = "Local: Broker transport failure";
-  failed.now = t0 + 15s;
-  const auto second = BuildSnapshot(&first, Cluster(), all, failed);
+  const auto second = UnreachableAfter(first, t0);
   ASSERT_EQ(second.groups.size(), 1u);
   EXPECT_EQ(second.groups[0].observed_at, t0);
   const auto& groups = StatusOf(second, "groups");
