@@ -159,9 +159,9 @@ int main(int argc, char** argv) {
   {
     const auto exposition = kpe::metrics::RenderExposition(snapshots);
     series = exposition->series;
-    bytes = exposition->text.size();
+    bytes = exposition->gzip.size;
     gzip_bytes = exposition->gzip.bytes.size();
-    if (!output.empty()) std::ofstream(output, std::ios::binary) << exposition->text;
+    if (!output.empty()) std::ofstream(output, std::ios::binary) << exposition->Text();
   }
   const long hwm_after = StatusKiB("VmHWM");
   const long peak_growth = hwm_after - (reset ? rss_before : hwm_before);

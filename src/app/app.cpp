@@ -342,7 +342,7 @@ struct App::Impl {
       response.shared_body = std::shared_ptr<const std::string>(exposition, &exposition->gzip.bytes);
       response.body = util::GzipClose(exposition->gzip, tail);
     } else {
-      response.shared_body = std::shared_ptr<const std::string>(exposition, &exposition->text);
+      response.shared_body = std::shared_ptr<const std::string>(exposition, &exposition->Text());
       response.body = tail;
     }
     return response;

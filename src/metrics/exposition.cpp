@@ -727,9 +727,16 @@ std::shared_ptr<const Exposition> RenderExposition(const SnapshotList& snapshots
   }
 
   exposition->series_unfolded = unfolded;
-  exposition->text = set.Serialize(Part::kSnapshot, &exposition->series);
-  exposition->gzip = util::GzipOpen(exposition->text, kGzipLevel);
+  // Each family is deflated and freed in turn: the plain text is never held whole.
+  util::GzipWriter writer(kGzipLevel);
+  set.SerializeTo(Part::kSnapshot, &exposition->series, [&](std::string_view text) { writer.Append(text); });
+  exposition->gzip = writer.Finish();
   return exposition;
+}
+
+const std::string& Exposition::Text() const {
+  std::call_once(text_once_, [this] { text_ = util::GzipOpenContents(gzip); });
+  return text_;
 }
 
 std::string RenderVolatile(const SnapshotList& snapshots, state::WallClock::time_point now,

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -63,16 +64,25 @@ struct ReloadStats {
   double last_success_timestamp_seconds = 0;
 };
 
-/// Rendered text of everything derived from snapshots, and its gzip member. Immutable once made.
-struct Exposition {
-  std::string text;
+/// Rendered text of everything derived from snapshots, held as an open gzip member only (a 10,000
+/// partition cluster renders ~47 MB of text that deflates to a few MB). Immutable once made.
+class Exposition {
+ public:
   /// The text as an open gzip member: a scrape closes it with the gzip'd per-scrape tail
   /// (util::GzipClose), so the answer is one gzip member without compressing the text again.
   util::OpenGzip gzip;
-  size_t series = 0;           // number of sample lines in `text`
+  size_t series = 0;           // number of sample lines in the text
   size_t series_unfolded = 0;  // what `series` would be without RenderOptions (no self-metrics)
   size_t folded_topics = 0;    // topics (over all clusters) with at least one family folded
   size_t folded_series = 0;    // per-partition series replaced by partition="all" aggregates
+
+  /// The plain text, for scrapers that do not take gzip: inflated from `gzip` on first use and kept
+  /// while this exposition lives, so only a deployment with such scrapers holds it. Thread-safe.
+  const std::string& Text() const;
+
+ private:
+  mutable std::once_flag text_once_;
+  mutable std::string text_;
 };
 
 /// Renders the kafka_* families and the per-cluster collector self-metrics of all `snapshots` (one

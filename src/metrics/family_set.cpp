@@ -39,4 +39,16 @@ std::string FamilySet::Serialize(Part part, size_t* series) {
   return text;
 }
 
+void FamilySet::SerializeTo(Part part, size_t* series,
+                            const std::function<void(std::string_view)>& sink) {
+  size_t samples = 0;
+  for (size_t i = 0; i < kFamilyCount; ++i) {
+    if (kFamilies[i].part != part) continue;
+    samples += families_[i].series;
+    if (!families_[i].text.empty()) sink(families_[i].text);
+    families_[i] = Family();
+  }
+  if (series != nullptr) *series = samples;
+}
+
 }  // namespace kpe::metrics::internal

@@ -4,9 +4,11 @@
 
 #include <array>
 #include <cstddef>
+#include <functional>
 #include <initializer_list>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "metrics/names.h"
@@ -43,6 +45,9 @@ class FamilySet {
   /// Moves the text of the families of `part` out, in table order; `series` (when not null)
   /// receives their sample count.
   std::string Serialize(Part part, size_t* series);
+  /// Like Serialize, but gives the text family by family to `sink`, freeing each one's memory once
+  /// it is given, so the whole text is never held twice.
+  void SerializeTo(Part part, size_t* series, const std::function<void(std::string_view)>& sink);
 
  private:
   struct Family {

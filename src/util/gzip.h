@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -23,6 +24,32 @@ struct OpenGzip {
 
 /// Opens a member with `data` (see OpenGzip).
 OpenGzip GzipOpen(std::string_view data, int level = 6);
+
+/// Opens a member from data given in pieces, so that the whole of it never has to be held at once:
+/// Finish gives what GzipOpen gives for the concatenation of the pieces. Not thread-safe.
+class GzipWriter {
+ public:
+  explicit GzipWriter(int level = 6);
+  ~GzipWriter();
+  GzipWriter(const GzipWriter&) = delete;
+  GzipWriter& operator=(const GzipWriter&) = delete;
+
+  void Append(std::string_view data);
+  /// Ends the deflate with a sync flush and gives the open member; the writer takes no more data.
+  OpenGzip Finish();
+
+ private:
+  struct Stream;
+  void Deflate(std::string_view data, int flush);
+
+  std::unique_ptr<Stream> stream_;
+  OpenGzip open_;
+  bool finished_ = false;
+};
+
+/// The data an open member holds (what it was opened with). Throws std::runtime_error when the
+/// bytes do not inflate to `open.size` bytes of that CRC-32.
+std::string GzipOpenContents(const OpenGzip& open);
 
 /// The bytes that, appended to `open.bytes`, make one gzip member of `data + tail`: the raw deflate of
 /// `tail` with the final block, then the CRC-32 and length of the whole (zlib's crc32_combine). Every

@@ -196,7 +196,7 @@ class ShardingTest : public ::testing::Test {
     // committed in between, so they are 0 on every collector.
     collector.Cycle();
     out.snapshot = collector.Cycle();
-    out.series = ParseExposition(metrics::RenderExposition({out.snapshot})->text);
+    out.series = ParseExposition(metrics::RenderExposition({out.snapshot})->Text());
     return out;
   }
 

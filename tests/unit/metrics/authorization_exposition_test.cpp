@@ -12,7 +12,7 @@ namespace {
 
 using namespace fixtures;  // NOLINT: this folder's test helpers
 
-std::string Render(const state::ClusterSnapshot& s) { return RenderExposition(One(s))->text; }
+std::string Render(const state::ClusterSnapshot& s) { return RenderExposition(One(s))->Text(); }
 
 TEST(AuthorizationExpositionTest, each_refusal_is_one_series_labelled_with_resource_and_operation) {
   state::ClusterSnapshot s = BasicSnapshot();

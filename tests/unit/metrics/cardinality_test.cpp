@@ -58,7 +58,7 @@ RenderOptions Budget(size_t max_series) {
 }
 
 std::string Render(const state::ClusterSnapshot& s, const RenderOptions& options) {
-  return RenderExposition(One(s), options)->text;
+  return RenderExposition(One(s), options)->Text();
 }
 
 /// Names of the families that have at least one sample in `text`.
@@ -125,7 +125,7 @@ bool Folded(const std::string& text, std::string_view topic) {
 // ---- No folding ----
 
 TEST(CardinalityTest, default_options_render_no_cardinality_self_metrics) {
-  const std::string text = RenderExposition(One(BudgetSnapshot()))->text;
+  const std::string text = RenderExposition(One(BudgetSnapshot()))->Text();
 
   EXPECT_EQ(CountLinesContaining(text, "kafka_perf_exporter_series"), 0u);
   EXPECT_EQ(CountLinesContaining(text, "kafka_perf_exporter_folded_"), 0u);
@@ -293,11 +293,11 @@ TEST(CardinalityTest, granularity_self_metrics_count_folded_topics_and_replaced_
   const auto exposition = RenderExposition(
       One(BudgetSnapshot()), {.topic_granularity = {"kafka_topic_partition_replicas"}});
 
-  EXPECT_EQ(SampleValue(exposition->text, R"(kafka_perf_exporter_folded_topics{cluster="prod"})"),
+  EXPECT_EQ(SampleValue(exposition->Text(), R"(kafka_perf_exporter_folded_topics{cluster="prod"})"),
             4);
-  EXPECT_EQ(SampleValue(exposition->text, R"(kafka_perf_exporter_folded_series{cluster="prod"})"),
+  EXPECT_EQ(SampleValue(exposition->Text(), R"(kafka_perf_exporter_folded_series{cluster="prod"})"),
             21);
-  EXPECT_EQ(SampleValue(exposition->text, "kafka_perf_exporter_series_budget"), 0);
+  EXPECT_EQ(SampleValue(exposition->Text(), "kafka_perf_exporter_series_budget"), 0);
   EXPECT_EQ(exposition->folded_topics, 4u);
   EXPECT_EQ(exposition->folded_series, 21u);
 }
@@ -311,10 +311,10 @@ TEST(CardinalityTest, budget_folds_the_biggest_idle_topic_first) {
 
   const auto exposition = RenderExposition(One(BudgetSnapshot()), Budget(budget));
 
-  EXPECT_TRUE(Folded(exposition->text, "big-idle"));
-  EXPECT_FALSE(Folded(exposition->text, "small-idle"));
-  EXPECT_FALSE(Folded(exposition->text, "lagging"));
-  EXPECT_FALSE(Folded(exposition->text, "under-replicated"));
+  EXPECT_TRUE(Folded(exposition->Text(), "big-idle"));
+  EXPECT_FALSE(Folded(exposition->Text(), "small-idle"));
+  EXPECT_FALSE(Folded(exposition->Text(), "lagging"));
+  EXPECT_FALSE(Folded(exposition->Text(), "under-replicated"));
   EXPECT_EQ(exposition->series, budget);
 }
 
@@ -325,10 +325,10 @@ TEST(CardinalityTest, budget_folds_idle_topics_before_lagging_and_under_replicat
 
   const auto exposition = RenderExposition(One(BudgetSnapshot()), Budget(budget));
 
-  EXPECT_TRUE(Folded(exposition->text, "big-idle"));
-  EXPECT_TRUE(Folded(exposition->text, "small-idle"));
-  EXPECT_FALSE(Folded(exposition->text, "lagging"));
-  EXPECT_FALSE(Folded(exposition->text, "under-replicated"));
+  EXPECT_TRUE(Folded(exposition->Text(), "big-idle"));
+  EXPECT_TRUE(Folded(exposition->Text(), "small-idle"));
+  EXPECT_FALSE(Folded(exposition->Text(), "lagging"));
+  EXPECT_FALSE(Folded(exposition->Text(), "under-replicated"));
   EXPECT_LE(exposition->series, budget);
 }
 
@@ -338,11 +338,11 @@ TEST(CardinalityTest, budget_self_metrics_say_how_much_was_folded) {
 
   const auto exposition = RenderExposition(One(BudgetSnapshot()), Budget(budget));
 
-  EXPECT_EQ(SampleValue(exposition->text, "kafka_perf_exporter_series_budget"), budget);
-  EXPECT_EQ(SampleValue(exposition->text, "kafka_perf_exporter_series"), exposition->series);
-  EXPECT_EQ(SampleValue(exposition->text, R"(kafka_perf_exporter_folded_topics{cluster="prod"})"),
+  EXPECT_EQ(SampleValue(exposition->Text(), "kafka_perf_exporter_series_budget"), budget);
+  EXPECT_EQ(SampleValue(exposition->Text(), "kafka_perf_exporter_series"), exposition->series);
+  EXPECT_EQ(SampleValue(exposition->Text(), R"(kafka_perf_exporter_folded_topics{cluster="prod"})"),
             1);
-  EXPECT_EQ(SampleValue(exposition->text, R"(kafka_perf_exporter_folded_series{cluster="prod"})"),
+  EXPECT_EQ(SampleValue(exposition->Text(), R"(kafka_perf_exporter_folded_series{cluster="prod"})"),
             70);
   EXPECT_EQ(exposition->series_unfolded, unfolded);
   EXPECT_EQ(exposition->folded_topics, 1u);
@@ -367,17 +367,17 @@ TEST(CardinalityTest, unreachable_budget_folds_everything_foldable_and_loses_no_
 
   const auto exposition = RenderExposition(One(s), Budget(1));
 
-  const std::set<std::string> after = FamiliesWithSamples(exposition->text);
+  const std::set<std::string> after = FamiliesWithSamples(exposition->Text());
   for (const std::string& family : before) EXPECT_TRUE(after.contains(family)) << family;
   for (std::string_view topic : {"big-idle", "lagging", "small-idle", "under-replicated"}) {
-    EXPECT_TRUE(Folded(exposition->text, topic)) << topic;
+    EXPECT_TRUE(Folded(exposition->Text(), topic)) << topic;
   }
   EXPECT_GT(exposition->series, 1u);
 }
 
 TEST(CardinalityTest, unreachable_budget_self_metrics_are_honest) {
   const auto exposition = RenderExposition(One(BudgetSnapshot()), Budget(1));
-  const std::string& text = exposition->text;
+  const std::string& text = exposition->Text();
 
   EXPECT_EQ(SampleValue(text, "kafka_perf_exporter_series"), SampleLines(text));
   EXPECT_EQ(exposition->series, SampleLines(text));
@@ -411,11 +411,11 @@ TEST(CardinalityTest, budget_folds_topics_of_every_cluster_and_reports_each_clus
 
   const auto exposition = RenderExposition(snapshots, Budget(1));
 
-  EXPECT_EQ(SampleValue(exposition->text, R"(kafka_perf_exporter_folded_topics{cluster="prod"})"),
+  EXPECT_EQ(SampleValue(exposition->Text(), R"(kafka_perf_exporter_folded_topics{cluster="prod"})"),
             4);
   EXPECT_EQ(
-      SampleValue(exposition->text, R"(kafka_perf_exporter_folded_topics{cluster="staging"})"), 4);
-  EXPECT_EQ(CountSamplesContaining(exposition->text, "kafka_perf_exporter_series_budget "), 1u);
+      SampleValue(exposition->Text(), R"(kafka_perf_exporter_folded_topics{cluster="staging"})"), 4);
+  EXPECT_EQ(CountSamplesContaining(exposition->Text(), "kafka_perf_exporter_series_budget "), 1u);
   EXPECT_EQ(exposition->folded_topics, 8u);
 }
 

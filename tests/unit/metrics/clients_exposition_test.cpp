@@ -348,7 +348,7 @@ const std::string kOwnBroker2 =
     R"({address="kafka-2.example.com:9093",broker_id="2",cluster="prod",env="production",)";
 
 TEST(OwnClientBrokersTest, rtt_and_throttle_render_with_stat_labels) {
-  const std::string text = RenderExposition(One(WithClientBrokers()))->text;
+  const std::string text = RenderExposition(One(WithClientBrokers()))->Text();
 
   EXPECT_EQ(SampleValue(text, "kafka_perf_exporter_broker_rtt_seconds" + kOwnBroker1 +
                                   R"(stat="avg",zone="eu-west-1"})"),
@@ -362,7 +362,7 @@ TEST(OwnClientBrokersTest, rtt_and_throttle_render_with_stat_labels) {
 }
 
 TEST(OwnClientBrokersTest, counters_and_queues_render_per_broker) {
-  const std::string text = RenderExposition(One(WithClientBrokers()))->text;
+  const std::string text = RenderExposition(One(WithClientBrokers()))->Text();
   const std::string tail = R"(zone="eu-west-1"})";
 
   EXPECT_EQ(SampleValue(text, "kafka_perf_exporter_broker_requests_sent_total" + kOwnBroker1 + tail),
@@ -393,7 +393,7 @@ TEST(OwnClientBrokersTest, counters_and_queues_render_per_broker) {
 }
 
 TEST(OwnClientBrokersTest, connection_up_is_one_only_in_state_up) {
-  const std::string text = RenderExposition(One(WithClientBrokers()))->text;
+  const std::string text = RenderExposition(One(WithClientBrokers()))->Text();
   const std::string tail = R"(zone="eu-west-1"})";
 
   EXPECT_EQ(SampleValue(text, "kafka_perf_exporter_broker_connection_up" + kOwnBroker1 + tail), 1);
@@ -404,13 +404,13 @@ TEST(OwnClientBrokersTest, exposition_with_own_client_brokers_passes_promtool) {
   ASSERT_TRUE(std::filesystem::exists(kPromtool)) << kPromtool << " not found";
 
   const CommandResult result =
-      PromtoolCheckMetrics(RenderExposition(One(WithClientBrokers()))->text);
+      PromtoolCheckMetrics(RenderExposition(One(WithClientBrokers()))->Text());
 
   EXPECT_EQ(result.exit_code, 0) << result.output;
 }
 
 TEST(OwnClientBrokersTest, snapshots_without_client_statistics_render_no_broker_families) {
-  EXPECT_EQ(CountLinesContaining(RenderExposition(One(BasicSnapshot()))->text,
+  EXPECT_EQ(CountLinesContaining(RenderExposition(One(BasicSnapshot()))->Text(),
                                  "kafka_perf_exporter_broker_"),
             0u);
 }

@@ -25,7 +25,7 @@ std::string Series(const std::string& name, std::map<std::string, std::string> e
 TEST(EfficiencyMetricsTest, cache_lookups_are_counters_by_cache_and_result) {
   auto s = BasicSnapshot();
   s.caches = {{"metadata", 9, 1}, {"group_description", 190, 10}};
-  const std::string text = RenderExposition(One(s))->text;
+  const std::string text = RenderExposition(One(s))->Text();
   EXPECT_NE(text.find("# TYPE kafka_perf_exporter_cache_requests_total counter"), std::string::npos);
   EXPECT_EQ(SampleValue(text, Series("kafka_perf_exporter_cache_requests_total",
                                      {{"cache", "metadata"}, {"result", "hit"}})),
@@ -38,7 +38,7 @@ TEST(EfficiencyMetricsTest, cache_lookups_are_counters_by_cache_and_result) {
 TEST(EfficiencyMetricsTest, sampling_intervals_by_kind_and_stat) {
   auto s = BasicSnapshot();
   s.sampling = {{"topic", 12, 3, 15, 40, 120}, {"group", 0, 0, 0, 0, 0}};
-  const std::string text = RenderExposition(One(s))->text;
+  const std::string text = RenderExposition(One(s))->Text();
   EXPECT_EQ(SampleValue(text, Series("kafka_perf_exporter_tracked_entities", {{"kind", "topic"}})), 12);
   EXPECT_EQ(SampleValue(text, Series("kafka_perf_exporter_sampled_entities", {{"kind", "topic"}})), 3);
   EXPECT_EQ(SampleValue(text, Series("kafka_perf_exporter_sampling_interval_seconds",
@@ -57,7 +57,7 @@ TEST(EfficiencyMetricsTest, sampling_intervals_by_kind_and_stat) {
 TEST(EfficiencyMetricsTest, group_sample_time_is_exported_when_known) {
   auto s = GroupsSnapshot();
   s.groups[0].observed_at = At(kCollectedAt - 45);
-  const std::string text = RenderExposition(One(s))->text;
+  const std::string text = RenderExposition(One(s))->Text();
   // GroupsSnapshot() has one constant label, env.
   const std::string series = "kafka_consumergroup_sample_timestamp_seconds{cluster=\"prod\",consumergroup=\"" +
                              s.groups[0].id + "\",env=\"production\"}";

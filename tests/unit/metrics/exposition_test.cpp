@@ -32,7 +32,7 @@ std::vector<std::string> TypeLines(const std::string& text) {
 }
 
 TEST(ExpositionGoldenTest, basic_snapshot_renders_exactly_the_golden_file) {
-  const std::string actual = RenderExposition(One(BasicSnapshot()))->text;
+  const std::string actual = RenderExposition(One(BasicSnapshot()))->Text();
 
   const std::string mismatch = GoldenMismatch(actual, kGolden);
 
@@ -67,11 +67,11 @@ TEST(ExpositionTest, two_clusters_share_one_help_and_type_block_per_family) {
   const SnapshotList snapshots = {std::make_shared<const state::ClusterSnapshot>(a),
                                   std::make_shared<const state::ClusterSnapshot>(b)};
 
-  const std::string text = RenderExposition(snapshots)->text;
+  const std::string text = RenderExposition(snapshots)->Text();
 
   const std::vector<std::string> types = TypeLines(text);
   EXPECT_EQ(std::set<std::string>(types.begin(), types.end()).size(), types.size()) << text;
-  EXPECT_EQ(types, TypeLines(RenderExposition(One(a))->text));
+  EXPECT_EQ(types, TypeLines(RenderExposition(One(a))->Text()));
 }
 
 TEST(ExpositionTest, two_clusters_both_have_their_series) {
@@ -82,7 +82,7 @@ TEST(ExpositionTest, two_clusters_both_have_their_series) {
   const SnapshotList snapshots = {std::make_shared<const state::ClusterSnapshot>(BasicSnapshot()),
                                   std::make_shared<const state::ClusterSnapshot>(b)};
 
-  const std::string text = RenderExposition(snapshots)->text;
+  const std::string text = RenderExposition(snapshots)->Text();
 
   EXPECT_EQ(SampleValue(text, R"(kafka_brokers{cluster="prod",env="production",zone="eu-west-1"})"),
             2);
@@ -90,14 +90,14 @@ TEST(ExpositionTest, two_clusters_both_have_their_series) {
 }
 
 TEST(ExpositionTest, families_are_sorted_by_name) {
-  const std::vector<std::string> types = TypeLines(RenderExposition(One(BasicSnapshot()))->text);
+  const std::vector<std::string> types = TypeLines(RenderExposition(One(BasicSnapshot()))->Text());
 
   ASSERT_FALSE(types.empty());
   EXPECT_TRUE(std::is_sorted(types.begin(), types.end()));
 }
 
 TEST(ExpositionTest, cluster_totals_count_exported_topics_and_partitions) {
-  const std::string text = RenderExposition(One(BasicSnapshot()))->text;
+  const std::string text = RenderExposition(One(BasicSnapshot()))->Text();
   const std::string labels = R"({cluster="prod",env="production",zone="eu-west-1"})";
 
   EXPECT_EQ(SampleValue(text, "kafka_cluster_topics" + labels), 3);
@@ -107,7 +107,7 @@ TEST(ExpositionTest, cluster_totals_count_exported_topics_and_partitions) {
 }
 
 TEST(ExpositionTest, offsets_are_omitted_for_partitions_whose_offsets_are_unknown) {
-  const std::string text = RenderExposition(One(BasicSnapshot()))->text;
+  const std::string text = RenderExposition(One(BasicSnapshot()))->Text();
 
   // orders/0 and orders/1 are known; orders/2 and both payments partitions are not.
   EXPECT_EQ(CountLinesContaining(text, "kafka_topic_partition_current_offset{"), 2u);
@@ -117,7 +117,7 @@ TEST(ExpositionTest, offsets_are_omitted_for_partitions_whose_offsets_are_unknow
 }
 
 TEST(ExpositionTest, offsets_timestamp_is_the_oldest_known_and_omitted_when_none_is_known) {
-  const std::string text = RenderExposition(One(BasicSnapshot()))->text;
+  const std::string text = RenderExposition(One(BasicSnapshot()))->Text();
   const std::string name = "kafka_topic_offsets_timestamp_seconds";
 
   EXPECT_EQ(
@@ -133,7 +133,7 @@ TEST(ExpositionTest, stale_partitions_counts_known_offsets_whose_latest_read_fai
   s.topics[2].partitions[0].offsets_error = "Local: Timed out";
   SetOffsets(s.topics[2].partitions[1], 0, 1, kCollectedAt - 60);  // not sampled lately: not stale
 
-  const std::string text = RenderExposition(One(s))->text;
+  const std::string text = RenderExposition(One(s))->Text();
 
   // orders/1 and payments/0 failed with known values; orders/2 failed with none; the rest are fine.
   EXPECT_EQ(
@@ -144,7 +144,7 @@ TEST(ExpositionTest, stale_partitions_counts_known_offsets_whose_latest_read_fai
 }
 
 TEST(ExpositionTest, topic_with_metadata_error_and_no_partitions_reports_zero_partitions) {
-  const std::string text = RenderExposition(One(BasicSnapshot()))->text;
+  const std::string text = RenderExposition(One(BasicSnapshot()))->Text();
 
   EXPECT_EQ(
       SampleValue(
@@ -154,7 +154,7 @@ TEST(ExpositionTest, topic_with_metadata_error_and_no_partitions_reports_zero_pa
 }
 
 TEST(ExpositionTest, collector_that_never_succeeded_has_no_last_success_timestamp) {
-  const std::string text = RenderExposition(One(BasicSnapshot()))->text;
+  const std::string text = RenderExposition(One(BasicSnapshot()))->Text();
   const std::string name = "kafka_perf_exporter_collector_last_success_timestamp_seconds";
 
   EXPECT_EQ(CountLinesContaining(text, name + "{"), 2u);
@@ -167,7 +167,7 @@ TEST(ExpositionTest, constant_label_with_a_series_label_name_yields_to_the_serie
   state::ClusterSnapshot s = BasicSnapshot();
   s.labels = {{"cluster", "shadow"}, {"topic", "shadow"}};
 
-  const std::string text = RenderExposition(One(s))->text;
+  const std::string text = RenderExposition(One(s))->Text();
 
   EXPECT_EQ(SampleValue(text, R"(kafka_topic_partitions{cluster="prod",topic="orders"})"), 3);
   EXPECT_EQ(SampleValue(text, R"(kafka_brokers{cluster="prod",topic="shadow"})"), 2);
@@ -178,7 +178,7 @@ TEST(ExpositionTest, label_values_with_quotes_and_backslashes_are_escaped) {
   state::ClusterSnapshot s = BasicSnapshot();
   s.cluster = R"(a "quoted" \ name)";
 
-  const std::string text = RenderExposition(One(s))->text;
+  const std::string text = RenderExposition(One(s))->Text();
 
   EXPECT_NE(text.find(R"(kafka_up{cluster="a \"quoted\" \\ name")"), std::string::npos) << text;
   ASSERT_TRUE(std::filesystem::exists(kPromtool)) << kPromtool << " not found";
@@ -190,7 +190,7 @@ TEST(ExpositionTest, series_counts_the_sample_lines) {
   const auto exposition = RenderExposition(One(BasicSnapshot()));
 
   size_t samples = 0;
-  for (const std::string& line : Lines(exposition->text)) samples += line.starts_with("#") ? 0 : 1;
+  for (const std::string& line : Lines(exposition->Text())) samples += line.starts_with("#") ? 0 : 1;
   EXPECT_EQ(exposition->series, samples);
   EXPECT_GT(samples, 0u);
 }
@@ -199,13 +199,13 @@ TEST(ExpositionTest, gzip_member_decompresses_to_the_text) {
   const auto exposition = RenderExposition(One(BasicSnapshot()));
 
   EXPECT_EQ(util::GzipDecompress(exposition->gzip.bytes + util::GzipClose(exposition->gzip, "")),
-            exposition->text);
+            exposition->Text());
 }
 
 TEST(ExpositionTest, no_snapshots_render_an_empty_exposition) {
   const auto exposition = RenderExposition({nullptr});
 
-  EXPECT_EQ(exposition->text, "");
+  EXPECT_EQ(exposition->Text(), "");
   EXPECT_EQ(exposition->series, 0u);
   EXPECT_EQ(util::GzipDecompress(exposition->gzip.bytes + util::GzipClose(exposition->gzip, "")), "");
 }
@@ -214,7 +214,7 @@ TEST(ExpositionTest, cluster_down_reports_up_zero_and_unknown_cluster_info) {
   state::ClusterSnapshot s;
   s.cluster = "dark";
 
-  const std::string text = RenderExposition(One(s))->text;
+  const std::string text = RenderExposition(One(s))->Text();
 
   EXPECT_EQ(SampleValue(text, R"(kafka_up{cluster="dark"})"), 0);
   EXPECT_EQ(SampleValue(text, R"(kafka_cluster_info{cluster="dark",cluster_id=""})"), 1);

@@ -131,7 +131,7 @@ TEST(FamilySetTest, snapshot_with_tricky_values_renders_like_text_serializer) {
     p.lag_seconds = value;
   }
 
-  const std::string text = RenderExposition({std::make_shared<state::ClusterSnapshot>(s)})->text;
+  const std::string text = RenderExposition({std::make_shared<state::ClusterSnapshot>(s)})->Text();
 
   MetricFamily lag_seconds =
       ReferenceFamily(FamilyIndex("kafka_consumergroup_lag_seconds", Part::kSnapshot));

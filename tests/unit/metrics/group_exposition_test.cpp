@@ -24,7 +24,7 @@ constexpr std::string_view kBilling = R"(cluster="prod",consumergroup="billing",
 constexpr std::string_view kReporting =
     R"(cluster="prod",consumergroup="reporting",env="production")";
 
-std::string Render(const state::ClusterSnapshot& s) { return RenderExposition(One(s))->text; }
+std::string Render(const state::ClusterSnapshot& s) { return RenderExposition(One(s))->Text(); }
 
 /// `name{labels}`, the way a sample line starts.
 std::string Series(std::string_view name, std::string_view labels) {
@@ -344,7 +344,7 @@ TEST(GroupExpositionTest, same_group_in_two_clusters_gets_a_series_per_cluster) 
   const SnapshotList snapshots = {std::make_shared<const state::ClusterSnapshot>(GroupsSnapshot()),
                                   std::make_shared<const state::ClusterSnapshot>(staging)};
 
-  const std::string text = RenderExposition(snapshots)->text;
+  const std::string text = RenderExposition(snapshots)->Text();
 
   EXPECT_EQ(CountLinesContaining(text, "kafka_consumergroup_members{"), 2u);
   EXPECT_EQ(CountLinesContaining(text, "# TYPE kafka_consumergroup_members "), 1u);

@@ -84,7 +84,7 @@ TEST(RenderVolatileTest, process_metrics_have_the_client_library_names_and_value
 
 TEST(RenderVolatileTest, shares_no_family_with_the_exposition) {
   const SnapshotList snapshots = One(BasicSnapshot());
-  const std::set<std::string> exposition = FamilyNames(RenderExposition(snapshots)->text);
+  const std::set<std::string> exposition = FamilyNames(RenderExposition(snapshots)->Text());
   const std::set<std::string> volatile_part =
       FamilyNames(RenderVolatile(snapshots, At(kCollectedAt), SomeProcess(), kBuild));
 
@@ -97,7 +97,7 @@ TEST(RenderVolatileTest, exposition_followed_by_volatile_passes_promtool) {
       << kPromtool << " not found: install Debian's prometheus package to run this check";
   const SnapshotList snapshots = One(BasicSnapshot());
   const std::string scrape =
-      RenderExposition(snapshots)->text +
+      RenderExposition(snapshots)->Text() +
       RenderVolatile(snapshots, At(kCollectedAt + 1), ReadProcessStats(), kBuild);
 
   const CommandResult result = PromtoolCheckMetrics(scrape);

@@ -84,5 +84,67 @@ TEST(GzipTest, truncated_input_throws) {
   EXPECT_THROW(GzipDecompress(packed.substr(0, packed.size() / 2)), std::runtime_error);
 }
 
+// Text that barely compresses, so the writer's output buffer has to grow many times.
+std::string Noise(size_t n, uint32_t seed) {
+  std::string text;
+  text.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    seed = seed * 1103515245u + 12345u;
+    text.push_back(static_cast<char>('!' + (seed >> 16) % 90));
+  }
+  return text;
+}
+
+TEST(GzipWriterTest, pieces_make_the_member_of_their_concatenation) {
+  const std::string a = "kafka_topic_partitions{topic=\"orders\"} 3\n";
+  const std::string b = Noise(300000, 7);
+  const std::string c(100000, 'x');
+  GzipWriter writer(1);
+  writer.Append(a);
+  writer.Append("");
+  writer.Append(b);
+  writer.Append(c);
+  const OpenGzip open = writer.Finish();
+  const std::string whole = a + b + c;
+  EXPECT_EQ(open.size, whole.size());
+  EXPECT_EQ(open.crc, GzipOpen(whole, 1).crc);
+  EXPECT_EQ(GzipDecompress(open.bytes + GzipClose(open, "tail\n")), whole + "tail\n");
+  EXPECT_EQ(GzipOpenContents(open), whole);
+}
+
+TEST(GzipWriterTest, nothing_appended_is_an_empty_open_member) {
+  GzipWriter writer;
+  const OpenGzip open = writer.Finish();
+  EXPECT_EQ(open.size, 0u);
+  EXPECT_EQ(GzipDecompress(open.bytes + GzipClose(open, "only the tail")), "only the tail");
+  EXPECT_EQ(GzipOpenContents(open), "");
+}
+
+TEST(GzipWriterTest, a_finished_writer_refuses_more) {
+  GzipWriter writer;
+  writer.Append("x");
+  (void)writer.Finish();
+  EXPECT_THROW(writer.Append("y"), std::logic_error);
+  EXPECT_THROW((void)writer.Finish(), std::logic_error);
+}
+
+TEST(GzipOpenContentsTest, gives_back_what_the_member_was_opened_with) {
+  const std::string text = Noise(200000, 3) + std::string(50000, 'a');
+  EXPECT_EQ(GzipOpenContents(GzipOpen(text)), text);
+}
+
+TEST(GzipOpenContentsTest, damaged_member_throws) {
+  OpenGzip open = GzipOpen(Noise(20000, 5));
+  OpenGzip short_member = open;
+  short_member.bytes.resize(short_member.bytes.size() / 2);
+  EXPECT_THROW(GzipOpenContents(short_member), std::runtime_error);
+  OpenGzip wrong_crc = open;
+  wrong_crc.crc ^= 1;
+  EXPECT_THROW(GzipOpenContents(wrong_crc), std::runtime_error);
+  OpenGzip no_header = open;
+  no_header.bytes.resize(4);
+  EXPECT_THROW(GzipOpenContents(no_header), std::runtime_error);
+}
+
 }  // namespace
 }  // namespace kpe::util
