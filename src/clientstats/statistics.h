@@ -4,6 +4,7 @@
 // ParseStatistics; immutable afterwards, so it may be shared between threads.
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -45,6 +46,9 @@ struct BrokerStats {
   uint64_t rxerrs = 0;
   uint64_t connects = 0;
   uint64_t disconnects = 0;
+  /// "req": requests sent to this broker per request type ("Metadata", "OffsetFetch", ...), the
+  /// types with none sent left out.
+  std::map<std::string, uint64_t> requests_by_api;
 };
 
 /// One entry of a topic's `partitions`, other than the internal UA partition (-1), which the

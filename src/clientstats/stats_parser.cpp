@@ -3,6 +3,7 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <limits>
@@ -209,6 +210,21 @@ void ReadBroker(Reader& r, dom::object obj, std::string_view key, const std::str
   r.Int(obj, path, "rxerrs", &b->rxerrs);
   r.Int(obj, path, "connects", &b->connects);
   r.Int(obj, path, "disconnects", &b->disconnects);
+  if (const std::optional<dom::object> requests = r.Object(obj, path, "req")) {
+    const std::string here = Join(path, "req");
+    for (const dom::key_value_pair field : *requests) {
+      // Request types are identifiers ("OffsetFetch"); anything else is not one of librdkafka's.
+      const bool identifier = !field.key.empty() && field.key.size() <= 64 &&
+                              std::all_of(field.key.begin(), field.key.end(), [](char c) {
+                                return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_';
+                              });
+      if (!identifier) continue;
+      uint64_t sent = 0;
+      r.Int(*requests, here, field.key, &sent);
+      if (r.failed()) return;
+      if (sent > 0) b->requests_by_api[std::string(field.key)] = sent;
+    }
+  }
 }
 
 /// False (with an error) when the partition has neither a usable "partition" field nor a numeric
@@ -365,6 +381,14 @@ ParseResult ParseStatistics(std::string_view json) {
   }
   result.statistics = std::move(s);
   return result;
+}
+
+std::map<std::string, uint64_t> RequestsByApi(const Statistics& statistics) {
+  std::map<std::string, uint64_t> out;
+  for (const BrokerStats& b : statistics.brokers) {
+    for (const auto& [api, sent] : b.requests_by_api) out[api] += sent;
+  }
+  return out;
 }
 
 std::vector<state::BrokerClientStats> ToBrokerClientStats(const Statistics& statistics) {

@@ -1,6 +1,7 @@
 #pragma once
 // librdkafka statistics JSON → Statistics. Pure; no I/O.
 
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,6 +30,11 @@ struct ParseResult {
 /// point; values beyond the range of the field's type are clamped. Partition -1 (librdkafka's
 /// internal UA partition) is dropped. Never throws (std::bad_alloc aside); thread-safe.
 ParseResult ParseStatistics(std::string_view json);
+
+/// Requests sent per request type ("Metadata", "OffsetFetch", ...), summed over every broker of
+/// the document (bootstrap and logical brokers have connections of their own, so nothing is
+/// counted twice). Types with none sent are left out.
+std::map<std::string, uint64_t> RequestsByApi(const Statistics& statistics);
 
 /// The exporter's own client's view of each real broker (nodeid >= 0), sorted by broker id, for
 /// ClusterSnapshot::client_brokers. When a broker id appears more than once (a logical broker such

@@ -35,12 +35,29 @@ kafka::ClientOptions MakeClientOptions(const config::ClusterConfig& cluster,
 // collector's thread (during its requests or ServeCallbacks), the only one touching `brokers`.
 kafka::ClientOptions StatisticsOptions(const config::ClusterConfig& cluster,
                                        const config::CollectionConfig& collection,
-                                       std::vector<state::BrokerClientStats>& brokers) {
+                                       std::vector<state::BrokerClientStats>& brokers,
+                                       std::map<std::string, uint64_t>& requests) {
   kafka::ClientOptions options = MakeClientOptions(cluster, collection);
   options.statistics_interval = collection.interval;
-  options.on_statistics = [&brokers](std::string_view json) {
+  options.on_statistics = [&brokers, &requests](std::string_view json) {
     auto parsed = clientstats::ParseStatistics(json);
-    if (parsed.statistics) brokers = clientstats::ToBrokerClientStats(*parsed.statistics);
+    if (!parsed.statistics) return;
+    brokers = clientstats::ToBrokerClientStats(*parsed.statistics);
+    requests = clientstats::RequestsByApi(*parsed.statistics);
+  };
+  return options;
+}
+
+// The groups client reports only its requests per type (what the exporter costs the brokers); its
+// statistics run on the collector's thread during its calls.
+kafka::GroupClientOptions GroupOptions(const config::ClusterConfig& cluster,
+                                       const config::CollectionConfig& collection,
+                                       std::map<std::string, uint64_t>& requests) {
+  kafka::GroupClientOptions options{MakeClientOptions(cluster, collection)};
+  options.client.statistics_interval = collection.interval;
+  options.client.on_statistics = [&requests](std::string_view json) {
+    auto parsed = clientstats::ParseStatistics(json);
+    if (parsed.statistics) requests = clientstats::RequestsByApi(*parsed.statistics);
   };
   return options;
 }
@@ -58,9 +75,9 @@ ClusterCollector::ClusterCollector(const config::ValidatedCluster& cluster, Coll
       shard_(settings.shard),
       topic_configs_(settings.topic_configs),
       publish_(std::move(publish)),
-      client_(std::make_unique<kafka::ClusterClient>(StatisticsOptions(cluster_, collection_, client_brokers_))),
-      groups_client_(std::make_unique<kafka::GroupClient>(
-          kafka::GroupClientOptions{MakeClientOptions(cluster_, collection_)})),
+      client_(std::make_unique<kafka::ClusterClient>(
+          StatisticsOptions(cluster_, collection_, client_brokers_, metadata_requests_))),
+      groups_client_(std::make_unique<kafka::GroupClient>(GroupOptions(cluster_, collection_, group_requests_))),
       governor_(governor),
       topic_schedule_(collection_.interval, collection_.max_interval, collection_.adaptive_sampling),
       group_schedule_(collection_.interval, collection_.max_interval, collection_.adaptive_sampling) {
@@ -336,6 +353,11 @@ SnapshotPtr ClusterCollector::Cycle() {
   }
   ExportAuthorization(built);
   FillEfficiency(built, due.size(), groups_sampled);
+  for (const auto& [client, requests] : {std::pair<const char*, const std::map<std::string, uint64_t>*>{
+                                             "groups", &group_requests_},
+                                         {"metadata", &metadata_requests_}}) {
+    for (const auto& [api, sent] : *requests) built.client_requests.push_back({client, api, sent});
+  }
   auto snapshot = std::make_shared<const state::ClusterSnapshot>(std::move(built));
   LogTransitions(*snapshot);
   // A tick that sampled nothing changed nothing: no new snapshot to render.

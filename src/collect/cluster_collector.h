@@ -5,6 +5,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -108,8 +109,10 @@ class ClusterCollector {
   void RetainAuthorization(const std::string& type, const std::set<std::string>& live);
   void ExportAuthorization(state::ClusterSnapshot& snapshot) const;
 
-  // Declared before client_, whose statistics callback writes it.
+  // Declared before client_ and groups_client_, whose statistics callbacks write them.
   std::vector<state::BrokerClientStats> client_brokers_;
+  std::map<std::string, uint64_t> metadata_requests_;  // requests sent per type by client_
+  std::map<std::string, uint64_t> group_requests_;     // requests sent per type by groups_client_
   const config::ClusterConfig& cluster_;
   const config::NameFilter& topic_filter_;
   const config::NameFilter& group_filter_;

@@ -278,6 +278,10 @@ void AddCluster(const state::ClusterSnapshot& s, FamilySet& set) {
   }
 
   for (const state::BrokerClientStats& b : s.client_brokers) AddClientBroker(b, base, set);
+  for (const state::ClientRequests& r : s.client_requests) {
+    set.Add(Snap("kafka_perf_exporter_requests_sent_total"), base, {{"api", r.api}, {"client", r.client}},
+            static_cast<double>(r.sent));
+  }
 
   AddGroupDiscovery(s.group_discovery, base, s.groups.size(), set);
   for (const state::AuthorizationFailure& f : s.authorization_failures) {

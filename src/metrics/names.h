@@ -314,6 +314,10 @@ inline constexpr std::array kFamilies = {
     FamilySpec{"kafka_perf_exporter_interval_stretch", MetricType::Gauge, Part::kVolatile,
                "Factor the CPU governor applies to every sampling interval (1: none; above 1 while "
                "the exporter is over its CPU budget)."},
+    FamilySpec{"kafka_perf_exporter_requests_sent_total", MetricType::Counter, Part::kSnapshot,
+               "Requests the exporter's own Kafka clients of the cluster sent since they started, by "
+               "client (metadata: metadata and offsets; groups: group list, descriptions and "
+               "committed offsets) and Kafka request type (api), from their librdkafka statistics."},
     FamilySpec{"kafka_perf_exporter_sampled_entities", MetricType::Gauge, Part::kSnapshot,
                "Topics or groups (kind) sampled in the latest collection tick."},
     FamilySpec{"kafka_perf_exporter_sampling_interval_seconds", MetricType::Gauge, Part::kSnapshot,

@@ -179,6 +179,14 @@ struct BrokerClientStats {
   uint64_t disconnects = 0;
 };
 
+/// Requests one of the exporter's own Kafka clients of a cluster sent, of one type, since it started
+/// (librdkafka statistics "req", summed over brokers).
+struct ClientRequests {
+  std::string client;  // "metadata" (metadata and offsets), "groups" (group list, descriptions, commits)
+  std::string api;     // Kafka request type as librdkafka names it: "Metadata", "OffsetFetch", ...
+  uint64_t sent = 0;
+};
+
 /// Cumulative lookups of one of the collector's caches since start.
 struct CacheStats {
   std::string cache;  // "metadata", "group_list", "group_description"
@@ -228,6 +236,9 @@ struct ClusterSnapshot {
   std::vector<SamplingStats> sampling;
   /// From the statistics of the exporter's metadata/offsets client; sorted by broker_id.
   std::vector<BrokerClientStats> client_brokers;
+  /// Requests sent by the metadata and groups clients, by client and type (sorted), from their
+  /// latest statistics; empty until the first statistics interval has passed.
+  std::vector<ClientRequests> client_requests;
   /// When the cycle that produced this snapshot ended.
   WallClock::time_point collected_at{};
   /// Monotonic counter of published snapshots for this cluster (1 for the first).

@@ -159,6 +159,45 @@ TEST(CachingTest, a_group_whose_listed_state_changed_is_described_again) {
   EXPECT_EQ(GroupOf(*snapshot, "billing").state, "PreparingRebalance");
 }
 
+uint64_t Sent(const state::ClusterSnapshot& s, const std::string& client, const std::string& api) {
+  for (const auto& r : s.client_requests) {
+    if (r.client == client && r.api == api) return r.sent;
+  }
+  return 0;
+}
+
+// What the exporter says it sent is what the broker says it received: the groups client's
+// statistics against the scriptable broker's own request log.
+TEST(RequestCountTest, requests_sent_per_client_and_type_match_what_the_broker_received) {
+  TestBroker broker(kBrokerState);
+  Collector c(Cluster(broker.Bootstrap()), Collection(true, false));
+  SnapshotPtr snapshot;
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  do {  // statistics come every collection.interval (100 ms): tick until they cover the first one
+    snapshot = c.Cycle();
+    std::this_thread::sleep_for(150ms);
+  } while ((Sent(*snapshot, "groups", "DescribeGroups") == 0 || Sent(*snapshot, "metadata", "ListOffsets") == 0) &&
+           std::chrono::steady_clock::now() < deadline);
+  // Listing and descriptions are cached for an hour: sent once, never again.
+  EXPECT_EQ(broker.RequestCount("ListGroups"), 1);
+  EXPECT_EQ(broker.RequestCount("DescribeGroups"), 1);
+  EXPECT_EQ(Sent(*snapshot, "groups", "ListGroups"), 1u);
+  EXPECT_EQ(Sent(*snapshot, "groups", "DescribeGroups"), 1u);
+  EXPECT_EQ(Sent(*snapshot, "metadata", "DescribeGroups"), 0u);
+  // Committed offsets are read every tick: the latest statistics lag the broker by at most a tick.
+  const uint64_t offset_fetches = Sent(*snapshot, "groups", "OffsetFetch");
+  EXPECT_GT(offset_fetches, 0u);
+  EXPECT_LE(offset_fetches, static_cast<uint64_t>(broker.RequestCount("OffsetFetch")));
+  EXPECT_GT(Sent(*snapshot, "metadata", "Metadata"), 0u);
+  EXPECT_LE(Sent(*snapshot, "metadata", "ListOffsets"), static_cast<uint64_t>(broker.RequestCount("ListOffsets")));
+  // Counters: a later snapshot never has fewer.
+  const uint64_t metadata_before = Sent(*snapshot, "metadata", "Metadata");
+  std::this_thread::sleep_for(150ms);
+  const auto later = c.Cycle();
+  EXPECT_GE(Sent(*later, "groups", "OffsetFetch"), offset_fetches);
+  EXPECT_GE(Sent(*later, "metadata", "Metadata"), metadata_before);
+}
+
 class AdaptiveTest : public ::testing::Test {
  protected:
   void SetUp() override {

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <map>
 #include <string>
 
 #include "stats_fixtures.h"
@@ -224,6 +225,46 @@ TEST(StatsParserTest, real_consumer_document_has_group_and_lags) {
 }
 
 // ---- The exporter's own client ----
+
+TEST(StatsParserTest, requests_per_type_are_summed_over_brokers_and_zero_types_left_out) {
+  const Statistics s = ParseOk(With(R"(, "brokers": {
+      "b:9092/bootstrap": {"nodeid": -1, "source": "configured", "req": {"ApiVersion": 1, "Metadata": 1, "Fetch": 0}},
+      "b:9092/1": {"nodeid": 1, "source": "learned", "req": {"Metadata": 2, "OffsetFetch": 7}},
+      "GroupCoordinator": {"nodeid": 1, "source": "logical", "req": {"OffsetFetch": 3, "FindCoordinator": 1}},
+      "b:9093/2": {"nodeid": 2, "source": "learned"}})"));
+  const BrokerStats* one = FindBroker(s, "b:9092/1");
+  ASSERT_NE(one, nullptr);
+  EXPECT_EQ(one->requests_by_api, (std::map<std::string, uint64_t>{{"Metadata", 2}, {"OffsetFetch", 7}}));
+  EXPECT_TRUE(FindBroker(s, "b:9093/2")->requests_by_api.empty());
+  EXPECT_EQ(RequestsByApi(s), (std::map<std::string, uint64_t>{
+                                  {"ApiVersion", 1}, {"FindCoordinator", 1}, {"Metadata", 3}, {"OffsetFetch", 10}}));
+}
+
+TEST(StatsParserTest, requests_per_type_of_a_real_document_add_up_per_broker) {
+  const Statistics s = ParseOk(RealDocument("consumer.json"));
+  const std::map<std::string, uint64_t> total = RequestsByApi(s);
+  uint64_t fetches = 0;
+  for (const BrokerStats& b : s.brokers) {
+    if (b.requests_by_api.count("Fetch") != 0) fetches += b.requests_by_api.at("Fetch");
+  }
+  ASSERT_EQ(total.count("Fetch"), 1u);
+  EXPECT_GT(total.at("Fetch"), 0u);
+  EXPECT_EQ(total.at("Fetch"), fetches);
+  for (const auto& [api, sent] : total) EXPECT_GT(sent, 0u) << api;
+}
+
+TEST(StatsParserTest, a_request_count_of_the_wrong_type_is_named) {
+  EXPECT_EQ(ParseError(With(R"(, "brokers": {"b:9092/1": {"req": {"Metadata": "many"}}})")),
+            R"(brokers."b:9092/1".req.Metadata: expected a number)");
+  EXPECT_EQ(ParseError(With(R"(, "brokers": {"b:9092/1": {"req": [1]}})")),
+            R"(brokers."b:9092/1".req: expected an object)");
+}
+
+TEST(StatsParserTest, request_types_that_are_not_identifiers_are_ignored) {
+  const Statistics s = ParseOk(
+      With(R"(, "brokers": {"b:9092/1": {"req": {"Metadata": 1, "a b": 2, "": 3, "x\n": "junk"}}})"));
+  EXPECT_EQ(RequestsByApi(s), (std::map<std::string, uint64_t>{{"Metadata", 1}}));
+}
 
 TEST(StatsParserTest, own_client_brokers_skip_bootstrap_brokers) {
   const std::vector<state::BrokerClientStats> brokers =

@@ -409,6 +409,24 @@ TEST(OwnClientBrokersTest, exposition_with_own_client_brokers_passes_promtool) {
   EXPECT_EQ(result.exit_code, 0) << result.output;
 }
 
+TEST(OwnClientRequestsTest, requests_render_per_client_and_type_as_a_counter) {
+  state::ClusterSnapshot s = BasicSnapshot();
+  s.client_requests = {{"groups", "OffsetFetch", 1200}, {"metadata", "Metadata", 40}};
+  const std::string text = RenderExposition(One(s))->Text();
+  EXPECT_EQ(SampleValue(text, R"(kafka_perf_exporter_requests_sent_total{api="OffsetFetch",client="groups",)"
+                              R"(cluster="prod",env="production",zone="eu-west-1"})"),
+            1200);
+  EXPECT_EQ(SampleValue(text, R"(kafka_perf_exporter_requests_sent_total{api="Metadata",client="metadata",)"
+                              R"(cluster="prod",env="production",zone="eu-west-1"})"),
+            40);
+  EXPECT_EQ(CountLinesContaining(text, "# TYPE kafka_perf_exporter_requests_sent_total counter"), 1u);
+  EXPECT_EQ(CountLinesContaining(RenderExposition(One(BasicSnapshot()))->Text(),
+                                 "kafka_perf_exporter_requests_sent_total"),
+            0u);
+  const CommandResult result = PromtoolCheckMetrics(text);
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+}
+
 TEST(OwnClientBrokersTest, snapshots_without_client_statistics_render_no_broker_families) {
   EXPECT_EQ(CountLinesContaining(RenderExposition(One(BasicSnapshot()))->Text(),
                                  "kafka_perf_exporter_broker_"),
