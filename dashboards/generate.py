@@ -449,6 +449,13 @@ def exporter():
                       f"[$__rate_interval])) / sum by (cluster, cache) "
                       f"(rate(kafka_perf_exporter_cache_requests_total{{{C}}}[$__rate_interval]))",
                       "{{cluster}} {{cache}}")], unit="percentunit", w=8, h=8),
+        panel(L, "timeseries", "Kafka requests sent per minute", "kafka_perf_exporter_requests_sent_total: requests "
+              "per minute the exporter's own clients send to the cluster, by client (metadata: metadata "
+              "and offsets; groups: group list, descriptions, committed offsets) and request type. "
+              "Caching and adaptive sampling keep these low; a jump follows errors or a reload.",
+              [target(f"sum by (cluster, client, api) "
+                      f"(rate(kafka_perf_exporter_requests_sent_total{{{C}}}[$__rate_interval])) * 60",
+                      "{{cluster}} {{client}} {{api}}")], unit="opm", w=8, h=8),
         panel(L, "timeseries", "Sampling intervals", "kafka_perf_exporter_sampling_interval_seconds: current "
               "per-entity intervals of adaptive sampling (min, avg, max over topics and groups), stretch "
               "included.",
