@@ -93,7 +93,8 @@ if [[ $BUILD == 1 ]]; then
     log "exporting $REF ($BUILT_FROM) to $SOURCE_DIR"
     rm -rf "$SOURCE_DIR"
     mkdir -p "$SOURCE_DIR"
-    git -C "$ROOT" archive "$BUILT_FROM" | tar -x -C "$SOURCE_DIR"
+    # -m: files dated now, not at the commit, so make rebuilds what differs from the previous ref.
+    git -C "$ROOT" archive "$BUILT_FROM" | tar -x -m -C "$SOURCE_DIR"
   else
     # Others may be editing src/ in this tree: record what the binaries are built from.
     BUILT_FROM=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
@@ -223,8 +224,20 @@ alive() {
 CLK_TCK=$(getconf CLK_TCK)
 cpu_ticks() { sed 's/^.*) //' "/proc/$EXPORTER_PID/stat" | awk '{print $12 + $13}'; }
 status_kib() { awk -v k="$1:" '$1 == k {print $2}' "/proc/$EXPORTER_PID/status"; }
+# Kafka requests sent so far, per client/api (kafka_perf_exporter_requests_sent_total; absent from
+# builds before it existed): lines "CLIENT/API COUNT".
+requests_sent() {
+  curl -s -H 'Accept-Encoding: gzip' --max-time 30 "$BASE/metrics" | gzip -dcf |
+    awk '/^kafka_perf_exporter_requests_sent_total\{/ {
+           match($0, /api="[^"]*"/); a = substr($0, RSTART + 5, RLENGTH - 6)
+           match($0, /client="[^"]*"/); c = substr($0, RSTART + 8, RLENGTH - 9)
+           n[c "/" a] += $NF
+         }
+         END { for (k in n) print k, n[k] }'
+}
 log "measuring for ${SECONDS_TO_MEASURE}s"
 : >"$WORK/samples"
+requests_sent >"$WORK/requests0"
 T0=$(date +%s.%N)
 CPU0=$(cpu_ticks)
 END=$((SECONDS + SECONDS_TO_MEASURE))
@@ -237,6 +250,19 @@ done
 alive "the measurement window"
 CPU1=$(cpu_ticks)
 T1=$(date +%s.%N)
+requests_sent >"$WORK/requests1"
+# Requests per minute over the window, in total and for the five busiest client/api pairs. The
+# counters move once per statistics interval (collection.interval), so a short window is coarse.
+REQUESTS=$(awk -v t0="$T0" -v t1="$T1" 'NR == FNR { a[$1] = $2; next }
+             { d = ($2 - a[$1]) * 60 / (t1 - t0); if (d > 0) { total += d; printf "%s %.0f\n", $1, d } }
+             END { printf "TOTAL %.0f\n", total }' "$WORK/requests0" "$WORK/requests1" | sort -k2,2nr)
+if [[ -s $WORK/requests1 ]]; then
+  REQ_PER_MIN=$(awk '$1 == "TOTAL" {print $2}' <<<"$REQUESTS")
+  REQ_DETAIL=$(awk '$1 != "TOTAL" && n++ < 5 {printf "%s%s %s", sep, $1, $2; sep = ", "}' <<<"$REQUESTS")
+else
+  REQ_PER_MIN="-"
+  REQ_DETAIL="(no kafka_perf_exporter_requests_sent_total in this build)"
+fi
 RSS_KIB=$(status_kib VmRSS)
 CPU_PCT=$(awk -v a="$CPU0" -v b="$CPU1" -v t0="$T0" -v t1="$T1" -v hz="$CLK_TCK" \
   'BEGIN { printf "%.1f", (b - a) / hz / (t1 - t0) * 100 }')
@@ -285,9 +311,9 @@ CLUSTER_WARNINGS=$(grep -ciE '\[(warning|error)\]' "$WORK/cluster.log" || true)
 
 COMMIT=$(cat "$BUILD_DIR/bench-built-from" 2>/dev/null || echo unknown)
 mib() { awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }'; }
-ROW="| $SCENARIO | ${CLUSTER[*]} | ${EXPORTER_FLAGS[*]:-(defaults)} | $SERIES | $CPU_PCT | $(mib "$RSS_KIB") | $(mib "$HWM_KIB") | $DUR_METADATA | $DUR_OFFSETS | $DUR_GROUPS | $PLAIN_P50 / $PLAIN_P99 | $GZIP_P50 / $GZIP_P99 | $PLAIN_RPS / $GZIP_RPS | $((BYTES_PLAIN / 1024)) / $((BYTES_GZIP / 1024)) | $COMMIT |"
-HEADER="| scenario | cluster | exporter flags | series | CPU % of a core | RSS MiB | peak RSS MiB | metadata ms mean/max | offsets ms mean/max | groups ms mean/max | scrape p50 / p99 plain | scrape p50 / p99 gzip | scrapes/s plain / gzip | body KiB plain / gzip | commit |"
-SEP="|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|"
+ROW="| $SCENARIO | ${CLUSTER[*]} | ${EXPORTER_FLAGS[*]:-(defaults)} | $SERIES | $CPU_PCT | $(mib "$RSS_KIB") | $(mib "$HWM_KIB") | $DUR_METADATA | $DUR_OFFSETS | $DUR_GROUPS | $PLAIN_P50 / $PLAIN_P99 | $GZIP_P50 / $GZIP_P99 | $PLAIN_RPS / $GZIP_RPS | $((BYTES_PLAIN / 1024)) / $((BYTES_GZIP / 1024)) | $REQ_PER_MIN | $COMMIT |"
+HEADER="| scenario | cluster | exporter flags | series | CPU % of a core | RSS MiB | peak RSS MiB | metadata ms mean/max | offsets ms mean/max | groups ms mean/max | scrape p50 / p99 plain | scrape p50 / p99 gzip | scrapes/s plain / gzip | body KiB plain / gzip | Kafka requests/min | commit |"
+SEP="|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|"
 
 cat <<EOF
 
@@ -299,6 +325,7 @@ warm-up:            ${WARMUP}s (readiness + 2 cycles + ${SETTLE}s settling); mea
 CPU:                $CPU_PCT % of one core (utime+stime over the window, no load but one scrape / 5 s)
 RSS:                $(mib "$RSS_KIB") MiB after the window, peak (VmHWM) $(mib "$HWM_KIB") MiB after wrk; $THREADS threads
 governor:           ${GOVERNOR:-(no governor metrics)}
+Kafka requests/min: ${REQ_PER_MIN} (${REQ_DETAIL:-none})
 collection ms:      metadata $DUR_METADATA, offsets $DUR_OFFSETS, groups $DUR_GROUPS (mean/max over runs)
 series:             $SERIES; largest families: $TOP_FAMILIES
 body:               $BYTES_PLAIN bytes plain, $BYTES_GZIP gzip
