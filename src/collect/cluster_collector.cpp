@@ -348,16 +348,14 @@ SnapshotPtr ClusterCollector::Cycle() {
     for (const auto& topic : built.topics) live_topics.insert(topic.name);
     RetainAuthorization("topic", live_topics);
     ExportAuthorization(built);
+    // Every published snapshot has the request counters: one without them would break the series.
+    FillClientRequests(built);
     if (slow_groups_) publish_(std::make_shared<const state::ClusterSnapshot>(built));
     groups_sampled = CollectGroups(built);
   }
   ExportAuthorization(built);
   FillEfficiency(built, due.size(), groups_sampled);
-  for (const auto& [client, requests] : {std::pair<const char*, const std::map<std::string, uint64_t>*>{
-                                             "groups", &group_requests_},
-                                         {"metadata", &metadata_requests_}}) {
-    for (const auto& [api, sent] : *requests) built.client_requests.push_back({client, api, sent});
-  }
+  FillClientRequests(built);  // again: the groups' requests just ran
   auto snapshot = std::make_shared<const state::ClusterSnapshot>(std::move(built));
   LogTransitions(*snapshot);
   // A tick that sampled nothing changed nothing: no new snapshot to render.
@@ -366,6 +364,15 @@ SnapshotPtr ClusterCollector::Cycle() {
   last_ = snapshot;
   if (changed) publish_(snapshot);
   return snapshot;
+}
+
+void ClusterCollector::FillClientRequests(state::ClusterSnapshot& snapshot) const {
+  snapshot.client_requests.clear();
+  for (const auto& [client, requests] : {std::pair<const char*, const std::map<std::string, uint64_t>*>{
+                                             "groups", &group_requests_},
+                                         {"metadata", &metadata_requests_}}) {
+    for (const auto& [api, sent] : *requests) snapshot.client_requests.push_back({client, api, sent});
+  }
 }
 
 kafka::ListGroupsResult ClusterCollector::GroupList() {

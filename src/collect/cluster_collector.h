@@ -100,6 +100,8 @@ class ClusterCollector {
   void PreciseLagSeconds(std::vector<state::ConsumerGroup>& groups, state::WallClock::time_point read_at);
   void CollectTopicConfigs(state::ClusterSnapshot& snapshot);
   void FillEfficiency(state::ClusterSnapshot& snapshot, size_t topics_sampled, size_t groups_sampled);
+  // The requests sent so far by the metadata and groups clients (their latest statistics).
+  void FillClientRequests(state::ClusterSnapshot& snapshot) const;
   void LogTransitions(const state::ClusterSnapshot& snapshot);
   // Records whether a request for one resource was refused for lack of permission; a new refusal is
   // logged once (when `log`), its end once.

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <mutex>
 #include <vector>
@@ -305,6 +306,17 @@ TEST(BrokerGroupsTest, slow_coordinator_delays_only_the_groups) {
   ASSERT_EQ(published.size(), before + 2);
   EXPECT_EQ(published[before]->topics.size(), 1u);
   EXPECT_EQ(published[before]->generation, published[before + 1]->generation);
+  // Both carry the request counters (statistics come every second, and 3 s have passed): a snapshot
+  // without them would break the counters' series between the two publications.
+  const auto& early = published[before]->client_requests;
+  const auto& late = published[before + 1]->client_requests;
+  EXPECT_FALSE(early.empty());
+  for (const auto& r : early) {
+    const auto same = std::find_if(late.begin(), late.end(),
+                                   [&](const auto& l) { return l.client == r.client && l.api == r.api; });
+    ASSERT_NE(same, late.end()) << r.client << " " << r.api;
+    EXPECT_GE(same->sent, r.sent) << r.client << " " << r.api;
+  }
 }
 
 }  // namespace
