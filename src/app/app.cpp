@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "app/advisor.h"
+#include "app/allocator.h"
 #include "app/landing_page.h"
 #include "build_info.h"
 #include "clientstats/client_registry.h"
@@ -555,6 +556,7 @@ App::~App() = default;
 
 int App::Run() {
   Impl& s = *impl_;
+  if (ReturnLargeBlocksToTheSystem()) spdlog::debug("malloc: blocks of 128 KiB or more are mapped on their own");
   ConfigPtr initial = s.config.load();
   if (initial->config.demo) {
     spdlog::warn("demo mode: watching an embedded mock Kafka cluster with a demo workload, not a real one "
