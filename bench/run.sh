@@ -253,7 +253,7 @@ T1=$(date +%s.%N)
 requests_sent >"$WORK/requests1"
 # Requests per minute over the window, in total and for the five busiest client/api pairs. The
 # counters move once per statistics interval (collection.interval), so a short window is coarse.
-REQUESTS=$(awk -v t0="$T0" -v t1="$T1" 'NR == FNR { a[$1] = $2; next }
+REQUESTS=$(awk -v t0="$T0" -v t1="$T1" 'FILENAME == ARGV[1] { a[$1] = $2; next }
              { d = ($2 - a[$1]) * 60 / (t1 - t0); if (d > 0) { total += d; printf "%s %.0f\n", $1, d } }
              END { printf "TOTAL %.0f\n", total }' "$WORK/requests0" "$WORK/requests1" | sort -k2,2nr)
 if [[ -s $WORK/requests1 ]]; then
