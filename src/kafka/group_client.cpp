@@ -437,9 +437,11 @@ std::vector<GroupOffsets> GroupClient::FetchCommittedOffsets(
     const bool any = list != nullptr && list->cnt > 0;
     for (int p = 0; list != nullptr && p < list->cnt; ++p) {
       const rd_kafka_topic_partition_t& element = list->elems[p];
-      if (!watched.contains({element.topic, element.partition})) continue;
       const bool has_error = element.err != RD_KAFKA_RESP_ERR_NO_ERROR;
-      if (element.offset < 0 && !has_error) continue;  // no commit (RD_KAFKA_OFFSET_INVALID)
+      // No commit (RD_KAFKA_OFFSET_INVALID): most of an explicit sweep's answer; skipped before the
+      // lookup, which copies the topic name.
+      if (element.offset < 0 && !has_error) continue;
+      if (!watched.contains({element.topic, element.partition})) continue;
       entry.offsets.push_back({.topic = element.topic,
                                .partition = element.partition,
                                .offset = element.offset < 0 ? -1 : element.offset,
