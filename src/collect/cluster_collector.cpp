@@ -499,7 +499,7 @@ size_t ClusterCollector::CollectGroups(state::ClusterSnapshot& snapshot) {
       for (const auto& partition : topic.partitions) partitions.push_back({topic.name, partition.id});
     }
     // Where the cluster needs explicit partition lists, a group is asked for the topics it committed
-    // on before (with a periodic full sweep), not for every watched partition.
+    // on before (plus a slice of a rolling sweep over the rest), not for every watched partition.
     std::map<std::string, const state::ConsumerGroup*> known;
     for (const auto& group : snapshot.groups) known[group.id] = &group;
     std::vector<std::vector<kafka::PartitionRef>> hints;

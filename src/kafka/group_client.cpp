@@ -29,6 +29,14 @@ bool operator<(const PartitionRef& a, const PartitionRef& b) {
   return std::tie(a.topic, a.partition) < std::tie(b.topic, b.partition);
 }
 
+// Sorted by (topic, partition), one entry per partition.
+void SortUnique(std::vector<CommittedOffset>& offsets) {
+  auto key = [](const CommittedOffset& o) { return std::tie(o.topic, o.partition); };
+  std::ranges::sort(offsets, [&](const auto& a, const auto& b) { return key(a) < key(b); });
+  const auto [first, last] = std::ranges::unique(offsets, [&](const auto& a, const auto& b) { return key(a) == key(b); });
+  offsets.erase(first, last);
+}
+
 std::vector<PartitionRef> RefsOf(const rd_kafka_topic_partition_list_t* list) {
   std::vector<PartitionRef> refs;
   if (list == nullptr) return refs;
@@ -45,11 +53,14 @@ enum class AllPartitions { kUnknown, kWorks, kBroken };
 
 enum class GroupApis { kUnknown, kSupported, kUnsupported };
 
-// Partitions per OffsetFetch request when the explicit list is asked for (see FetchOffsets).
-constexpr size_t kMaxPartitionsPerOffsetFetch = 250;
 // How far beyond full_sweep_every a group whose hinted partitions are few among the watched ones may
-// go between two full sweeps.
+// stretch its rolling sweep.
 constexpr size_t kMaxSweepStretch = 8;
+// A group's explicit-list state is dropped when it was not asked for this long.
+constexpr auto kForgetGroupReadAfter = std::chrono::hours(1);
+
+// Positions in a call's watched list: the partitions one request (or one group's call) asks for.
+using Indices = std::vector<uint32_t>;
 
 }  // namespace
 
@@ -59,9 +70,16 @@ struct GroupClient::Impl {
   std::unique_ptr<rd::AdminRequests> requests;  // after rk: its queue is destroyed before the handle
   GroupApis group_apis = GroupApis::kUnknown;
   AllPartitions all_partitions = AllPartitions::kUnknown;
-  // Per group: calls with an explicit hinted list since its last full explicit list. Rebuilt on each
-  // FetchCommittedOffsets from the groups of that call, so it never outgrows them.
-  std::unordered_map<std::string, size_t> hinted_calls;
+  // Per group, on clusters that need explicit lists: the next slice of its rolling sweep, and the
+  // topics a first read found commits on when its second round did not answer (asked again next call
+  // even without a hint). Kept across calls a group is not part of (adaptive sampling asks only the
+  // due groups); dropped after kForgetGroupReadAfter without a call.
+  struct GroupRead {
+    size_t next_slice = 0;
+    std::vector<std::string> found_topics;
+    Clock::time_point last_asked;
+  };
+  std::unordered_map<std::string, GroupRead> reads;
 
   Clock::time_point Deadline() const { return Clock::now() + options.client.timeout; }
 
@@ -75,7 +93,7 @@ struct GroupClient::Impl {
   ListGroupsResult ListGroupsUntil(Clock::time_point deadline);
   void FetchOffsets(
       const std::vector<size_t>& which, const std::vector<std::string>& group_ids,
-      const std::function<const rd_kafka_topic_partition_list_t*(size_t)>& list_of,
+      const std::vector<PartitionRef>& watched, const std::function<const Indices*(size_t)>& list_of,
       Clock::time_point deadline,
       const std::function<void(size_t, const rd_kafka_group_result_t*, rd_kafka_event_t*)>& done,
       std::vector<bool>& answered);
@@ -274,46 +292,50 @@ std::vector<GroupDescription> GroupClient::DescribeGroups(const std::vector<std:
 
 void GroupClient::Impl::FetchOffsets(
     const std::vector<size_t>& which, const std::vector<std::string>& group_ids,
-    const std::function<const rd_kafka_topic_partition_list_t*(size_t)>& list_of,
+    const std::vector<PartitionRef>& watched, const std::function<const Indices*(size_t)>& list_of,
     Clock::time_point deadline,
     const std::function<void(size_t, const rd_kafka_group_result_t*, rd_kafka_event_t*)>& done,
     std::vector<bool>& answered) {
   // librdkafka 2.0.2 parses an OffsetFetch answer in time quadratic in its partition count (each
   // partition is looked up linearly in the list built so far): one request for 10,000 partitions cost
-  // 165 ms of CPU on the mock, the same partitions in requests of 250 cost 9 ms. Long lists are split.
+  // 165 ms of CPU on the mock, the same partitions in requests of 250 cost 9 ms. Long lists are split,
+  // and each request's librdkafka list is built only when it is sent.
   struct Request {
     size_t group;
-    const rd_kafka_topic_partition_list_t* list;
+    const Indices* list;  // nullptr: all partitions
+    size_t first = 0, last = 0;
   };
-  std::map<const rd_kafka_topic_partition_list_t*, std::vector<rd::PartitionListPtr>> chunks_of;
+  const size_t per_request = std::max<size_t>(1, options.partitions_per_request);
   std::vector<Request> requests;
   std::vector<size_t> expected(group_ids.size(), 0);
   for (size_t i : which) {
-    const rd_kafka_topic_partition_list_t* list = list_of(i);
-    if (list == nullptr || list->cnt <= static_cast<int>(kMaxPartitionsPerOffsetFetch)) {
-      requests.push_back({i, list});
+    const Indices* list = list_of(i);
+    if (list == nullptr) {
+      requests.push_back({i, nullptr});
       ++expected[i];
       continue;
     }
-    auto& chunks = chunks_of[list];
-    if (chunks.empty()) {
-      for (int first = 0; first < list->cnt; first += static_cast<int>(kMaxPartitionsPerOffsetFetch)) {
-        const int last = std::min(list->cnt, first + static_cast<int>(kMaxPartitionsPerOffsetFetch));
-        chunks.emplace_back(rd_kafka_topic_partition_list_new(last - first));
-        for (int p = first; p < last; ++p) {
-          rd_kafka_topic_partition_list_add(chunks.back().get(), list->elems[p].topic, list->elems[p].partition);
-        }
-      }
+    // An empty list asks for nothing (librdkafka would send it as "all"): answered with no offsets.
+    for (size_t first = 0; first < list->size(); first += per_request) {
+      requests.push_back({i, list, first, std::min(list->size(), first + per_request)});
+      ++expected[i];
     }
-    for (const auto& chunk : chunks) requests.push_back({i, chunk.get()});
-    expected[i] += chunks.size();
   }
   std::vector<size_t> got(group_ids.size(), 0);
   RunBounded(
       requests.size(), RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS, deadline,
       [&](size_t k, const rd_kafka_AdminOptions_t* admin, rd_kafka_queue_t* queue) {
+        const Request& r = requests[k];
+        rd::PartitionListPtr list;
+        if (r.list != nullptr) {
+          list.reset(rd_kafka_topic_partition_list_new(static_cast<int>(r.last - r.first)));
+          for (size_t j = r.first; j < r.last; ++j) {
+            const PartitionRef& ref = watched[(*r.list)[j]];
+            rd_kafka_topic_partition_list_add(list.get(), ref.topic.c_str(), ref.partition);
+          }
+        }
         rd_kafka_ListConsumerGroupOffsets_t* request =
-            rd_kafka_ListConsumerGroupOffsets_new(group_ids[requests[k].group].c_str(), requests[k].list);
+            rd_kafka_ListConsumerGroupOffsets_new(group_ids[r.group].c_str(), list.get());
         rd_kafka_ListConsumerGroupOffsets(rk.get(), &request, 1, admin, queue);
         rd_kafka_ListConsumerGroupOffsets_destroy(request);  // librdkafka copied it
       },
@@ -346,70 +368,79 @@ std::vector<GroupOffsets> GroupClient::FetchCommittedOffsets(
                                 std::to_string(group_ids.size()) + " groups (give none or one per group)");
   }
   Impl& impl = *impl_;
-  const auto deadline = impl.Deadline();
+  const auto now = Clock::now();
+  const auto deadline = now + impl.options.client.timeout;
   std::vector<GroupOffsets> out(group_ids.size());
   for (size_t i = 0; i < group_ids.size(); ++i) out[i].group_id = group_ids[i];
   if (group_ids.empty() || partitions.empty()) return out;
 
+  // The watched list (duplicates dropped, input order), and its positions by topic.
+  std::vector<PartitionRef> refs;
   std::set<std::pair<std::string, int32_t>> watched;
-  std::map<std::string, std::vector<int32_t>> watched_by_topic;
-  rd::PartitionListPtr explicit_list(rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size())));
+  std::map<std::string, Indices> of_topic;
+  refs.reserve(partitions.size());
   for (const auto& ref : partitions) {
     if (watched.emplace(ref.topic, ref.partition).second) {
-      rd_kafka_topic_partition_list_add(explicit_list.get(), ref.topic.c_str(), ref.partition);
-      watched_by_topic[ref.topic].push_back(ref.partition);
+      of_topic[ref.topic].push_back(static_cast<uint32_t>(refs.size()));
+      refs.push_back(ref);
     }
   }
+  Indices full(refs.size());
+  for (size_t j = 0; j < full.size(); ++j) full[j] = static_cast<uint32_t>(j);
+  auto all_list = [](size_t) -> const Indices* { return nullptr; };
 
-  // The explicit list of each group: the hinted topics' watched partitions, or all of them when no
-  // watched topic is hinted or the group's full sweep is due. Groups with the same hinted topics share
-  // one list.
-  std::unordered_map<std::string, size_t> hinted_calls;
-  std::map<std::set<std::string>, rd::PartitionListPtr> lists_by_topics;
-  std::vector<const rd_kafka_topic_partition_list_t*> list_of_group(group_ids.size(), explicit_list.get());
+  // Explicit lists (clusters that do not answer "all partitions"). Without hints, or when the watched
+  // list fits in one request, every group is asked for all of it. Otherwise a group is asked for the
+  // watched partitions of the topics it committed on before (hinted, or found by its last read) plus
+  // one slice of a rolling sweep over the watched list, so a commit on any other topic is found within
+  // one sweep and every call costs about the same. A group with no such topic is first asked for one
+  // partition of each watched topic (plus its slice), then, in the same call, for every partition of
+  // the topics where that found a commit.
+  const size_t per_request = std::max<size_t>(1, impl.options.partitions_per_request);
+  const bool rolling = !hints.empty() && refs.size() > per_request;
   const size_t sweep_every = std::max<size_t>(1, impl.options.full_sweep_every);
-  const size_t watched_count = explicit_list->cnt > 0 ? static_cast<size_t>(explicit_list->cnt) : 1;
-  for (size_t i = 0; i < group_ids.size() && !hints.empty(); ++i) {
+  Indices probe;  // the first watched partition of each watched topic
+  std::vector<bool> is_probe(rolling ? refs.size() : 0, false);
+  if (rolling) {
+    for (const auto& [topic, positions] : of_topic) {
+      probe.push_back(positions.front());
+      is_probe[positions.front()] = true;
+    }
+    std::erase_if(impl.reads, [&](const auto& entry) { return now - entry.second.last_asked > kForgetGroupReadAfter; });
+  }
+  std::vector<Indices> own(group_ids.size());
+  std::vector<bool> probed(group_ids.size(), false);
+  auto plan = [&](size_t i) {
+    Impl::GroupRead& read = impl.reads[group_ids[i]];
+    read.last_asked = now;
     std::set<std::string> topics;
     for (const auto& ref : hints[i]) {
-      if (watched_by_topic.contains(ref.topic)) topics.insert(ref.topic);
+      if (of_topic.contains(ref.topic)) topics.insert(ref.topic);
     }
-    const rd_kafka_topic_partition_list_t* list = nullptr;
-    size_t period = sweep_every;
-    if (!topics.empty()) {
-      auto& owned = lists_by_topics[topics];
-      if (!owned) {
-        owned.reset(rd_kafka_topic_partition_list_new(0));
-        for (const auto& topic : topics) {
-          for (int32_t partition : watched_by_topic[topic]) {
-            rd_kafka_topic_partition_list_add(owned.get(), topic.c_str(), partition);
-          }
-        }
-      }
-      list = owned.get();
-      // A sweep asks for every watched partition, a hinted call for the hinted ones: sweeping once in
-      // watched/hinted calls costs about as much again as the hinted calls (10,000 watched partitions,
-      // 150 hinted: every 66th call), within [sweep_every, kMaxSweepStretch x sweep_every].
-      const size_t hinted = std::max<size_t>(1, static_cast<size_t>(list->cnt));
-      period = std::clamp((watched_count + hinted - 1) / hinted, sweep_every, kMaxSweepStretch * sweep_every);
+    for (const auto& topic : read.found_topics) {
+      if (of_topic.contains(topic)) topics.insert(topic);
     }
-    auto previous = impl.hinted_calls.find(group_ids[i]);
-    const size_t since_full = previous == impl.hinted_calls.end() ? period : previous->second + 1;
-    if (list == nullptr || since_full >= period || impl.all_partitions != AllPartitions::kBroken) {
-      // Asked for everything (null list or full explicit list). The groups a client first sees together
-      // would then sweep together every period-th call; a phase from the group's name spreads their
-      // next (and so every later) sweep over the period.
-      hinted_calls[group_ids[i]] =
-          previous == impl.hinted_calls.end() ? std::hash<std::string>{}(group_ids[i]) % period : 0;
-      continue;
+    Indices& list = own[i];
+    list.clear();
+    probed[i] = topics.empty();
+    if (probed[i]) {
+      list = probe;
+    } else {
+      for (const auto& topic : topics) list.insert(list.end(), of_topic[topic].begin(), of_topic[topic].end());
     }
-    hinted_calls[group_ids[i]] = since_full;
-    list_of_group[i] = list;
-  }
-  impl.hinted_calls = std::move(hinted_calls);
-  auto hinted_list = [&](size_t i) { return list_of_group[i]; };
-  auto full_list = [&](size_t) -> const rd_kafka_topic_partition_list_t* { return explicit_list.get(); };
-  auto all_list = [](size_t) -> const rd_kafka_topic_partition_list_t* { return nullptr; };
+    // Sweeping the whole watched list once in watched/asked calls costs about as much again as the
+    // asked partitions (10,000 watched, 150 hinted: a slice of 152 per call, the whole list every 66th
+    // call), within [full_sweep_every, kMaxSweepStretch x full_sweep_every] calls.
+    const size_t asked = std::max<size_t>(1, list.size());
+    const size_t period = std::clamp((refs.size() + asked - 1) / asked, sweep_every, kMaxSweepStretch * sweep_every);
+    const size_t slice = (refs.size() + period - 1) / period;
+    const size_t slices = (refs.size() + slice - 1) / slice;
+    const size_t s = read.next_slice % slices;
+    read.next_slice = (s + 1) % slices;
+    for (size_t j = s * slice; j < std::min(refs.size(), (s + 1) * slice); ++j) {
+      if (probed[i] ? !is_probe[j] : !topics.contains(refs[j].topic)) list.push_back(static_cast<uint32_t>(j));
+    }
+  };
 
   std::vector<bool> answered(group_ids.size(), false);
 
@@ -451,8 +482,7 @@ std::vector<GroupOffsets> GroupClient::FetchCommittedOffsets(
   };
   // Asks the groups of `which` (each with list_of(i)); out[i] is replaced by the answers: all their
   // offsets sorted, or none and the first error. on_answer(i, any) follows each stored answer.
-  auto ask = [&](const std::vector<size_t>& which,
-                 const std::function<const rd_kafka_topic_partition_list_t*(size_t)>& list_of,
+  auto ask = [&](const std::vector<size_t>& which, const std::function<const Indices*(size_t)>& list_of,
                  const std::function<void(size_t, bool)>& on_answer) {
     for (size_t i : which) {
       out[i].offsets.clear();
@@ -461,23 +491,56 @@ std::vector<GroupOffsets> GroupClient::FetchCommittedOffsets(
       answered[i] = false;
     }
     impl.FetchOffsets(
-        which, group_ids, list_of, deadline,
+        which, group_ids, refs, list_of, deadline,
         [&](size_t i, const rd_kafka_group_result_t* group, rd_kafka_event_t* event) {
           on_answer(i, store(i, group, event));
         },
         answered);
     for (size_t i : which) {
       if (!out[i].error.empty()) out[i].offsets.clear();
-      std::ranges::sort(out[i].offsets, [](const auto& a, const auto& b) {
-        return std::tie(a.topic, a.partition) < std::tie(b.topic, b.partition);
-      });
+      SortUnique(out[i].offsets);
+    }
+  };
+
+  // Asks the groups of `which` with explicit lists (see above): one round, and a second for the groups
+  // whose first read found topics to ask for whole.
+  auto ask_explicitly = [&](const std::vector<size_t>& which) {
+    if (!rolling) {
+      ask(which, [&](size_t) { return &full; }, [](size_t, bool) {});
+      return;
+    }
+    for (size_t i : which) plan(i);
+    ask(which, [&](size_t i) { return &own[i]; }, [](size_t, bool) {});
+    std::vector<size_t> second;
+    std::map<size_t, std::vector<CommittedOffset>> first_answer;
+    for (size_t i : which) {
+      if (!probed[i] || !answered[i] || !out[i].error.empty()) continue;
+      std::set<std::string> found;
+      for (const auto& offset : out[i].offsets) found.insert(offset.topic);
+      if (found.empty()) continue;
+      Indices& list = own[i];
+      list.clear();
+      for (const auto& topic : found) list.insert(list.end(), of_topic[topic].begin(), of_topic[topic].end());
+      impl.reads[group_ids[i]].found_topics.assign(found.begin(), found.end());
+      first_answer[i] = std::move(out[i].offsets);
+      second.push_back(i);
+    }
+    if (second.empty()) return;
+    ask(second, [&](size_t i) { return &own[i]; }, [](size_t, bool) {});
+    for (size_t i : second) {
+      if (!answered[i] || !out[i].error.empty()) continue;  // found_topics are asked next call
+      auto& offsets = out[i].offsets;
+      auto& first = first_answer[i];
+      offsets.insert(offsets.end(), std::make_move_iterator(first.begin()), std::make_move_iterator(first.end()));
+      SortUnique(offsets);
+      impl.reads[group_ids[i]].found_topics.clear();
     }
   };
 
   std::vector<size_t> all(group_ids.size());
   for (size_t i = 0; i < all.size(); ++i) all[i] = i;
   if (impl.all_partitions == AllPartitions::kBroken) {
-    ask(all, hinted_list, [](size_t, bool) {});
+    ask_explicitly(all);
   } else {
     // One request per group whatever the partition count: a null list means "all the group's offsets".
     std::vector<bool> any_answer(group_ids.size(), false);
@@ -494,7 +557,7 @@ std::vector<GroupOffsets> GroupClient::FetchCommittedOffsets(
       }
     }
     if (!recheck.empty()) {
-      ask(recheck, full_list, [](size_t, bool) {});
+      ask_explicitly(recheck);
       bool explicit_has_commit = false;
       for (size_t i : recheck) {
         for (const auto& offset : out[i].offsets) explicit_has_commit |= offset.offset >= 0;

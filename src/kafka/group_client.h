@@ -80,10 +80,14 @@ struct GroupClientOptions {
   /// at an earlier call's deadline (they stay outstanding inside librdkafka until they answer).
   size_t max_in_flight = 16;
   size_t describe_batch = 50;  // groups per DescribeConsumerGroups request
-  /// With hints (see FetchCommittedOffsets), a group is still asked for every watched partition on
-  /// its first call and then once every N calls it appears in: N is watched partitions / partitions
-  /// of its hinted topics (so sweeps cost about as much as the hinted calls), at least
-  /// full_sweep_every and at most 8 x full_sweep_every. 0 or 1 with few watched partitions: always.
+  /// Partitions per OffsetFetch request when partitions are listed explicitly (librdkafka 2.0.2 parses
+  /// an answer in time quadratic in its length). A watched list that fits in one request is asked
+  /// whole on every call, hints or not.
+  size_t partitions_per_request = 250;
+  /// With hints (see FetchCommittedOffsets), each call of a group also asks one slice of a rolling
+  /// sweep over the watched partitions, so each is asked once every N calls of that group: N is watched
+  /// partitions / partitions otherwise asked (so the sweep costs about as much as the hinted
+  /// partitions), at least full_sweep_every and at most 8 x full_sweep_every.
   size_t full_sweep_every = 10;
   /// How long destruction waits for requests still outstanding (late answers of calls that hit their
   /// deadline) before destroying the handle.
@@ -132,12 +136,16 @@ class GroupClient {
 
   /// As above, with a hint per group for clusters that need the explicit list: hints[i] names partitions
   /// group i committed on before (e.g. from the previous answer). Once the client knows the cluster
-  /// needs the explicit list, group i is asked only for the watched partitions of the topics in
-  /// hints[i] (so a partition of those topics committed for the first time is still found), except on
-  /// its periodic full sweeps (see GroupClientOptions::full_sweep_every; spread over the calls by a
-  /// phase from the group's name) and when hints[i] names no watched topic: then it is asked for all of
-  /// `partitions`, so commits on other topics are found. Clusters that
-  /// answer "all partitions" ignore hints. `hints` must be empty (no hints) or have one entry per
+  /// needs the explicit list, and the watched partitions do not fit in one request, group i is asked
+  /// for the watched partitions of the topics in hints[i] (so a partition of those topics committed
+  /// for the first time is still found) plus one slice of its rolling sweep over `partitions` (see
+  /// GroupClientOptions::full_sweep_every), which finds commits on other topics within one sweep.
+  /// When hints[i] names no watched topic, the group is asked for the first watched partition of each
+  /// watched topic (and its slice) and, in the same call, for every watched partition of the topics
+  /// where that found a commit: a topic whose first partition has no commit of the group is found by
+  /// the sweep. When that second round does not answer, its topics are asked next call as if hinted.
+  /// Clusters that answer "all partitions" ignore hints. `hints` must be empty (no hints) or have one
+  /// entry per
   /// group; otherwise std::invalid_argument naming both sizes.
   std::vector<GroupOffsets> FetchCommittedOffsets(const std::vector<std::string>& group_ids,
                                                   const std::vector<PartitionRef>& partitions,

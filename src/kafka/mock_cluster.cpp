@@ -93,6 +93,13 @@ void MockCluster::PushRequestErrors(int16_t api_key, int count, int error) {
   rd_kafka_mock_push_request_errors_array(impl_->cluster.get(), api_key, errors.size(), errors.data());
 }
 
+void MockCluster::PushRequestErrors(int16_t api_key, const std::vector<int>& errors) {
+  if (errors.empty()) throw std::invalid_argument("mock cluster: no request error to push");
+  std::vector<rd_kafka_resp_err_t> codes;
+  for (int error : errors) codes.push_back(static_cast<rd_kafka_resp_err_t>(error));
+  rd_kafka_mock_push_request_errors_array(impl_->cluster.get(), api_key, codes.size(), codes.data());
+}
+
 void MockCluster::ClearRequestErrors(int16_t api_key) {
   rd_kafka_mock_clear_request_errors(impl_->cluster.get(), api_key);
 }

@@ -39,6 +39,9 @@ class MockCluster {
   /// `error` (e.g. 87, INVALID_RECORD, on Produce, which a producer does not retry). Throws
   /// std::invalid_argument if count < 1.
   void PushRequestErrors(int16_t api_key, int count, int error);
+  /// The next requests of API `api_key` answer with these error codes in turn (0: answered normally).
+  /// Throws std::invalid_argument if `errors` is empty.
+  void PushRequestErrors(int16_t api_key, const std::vector<int>& errors);
   /// Drops the errors still pending for API `api_key`.
   void ClearRequestErrors(int16_t api_key);
 
