@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <memory>
 #include <utility>
 
 #include "clientstats/stats_parser.h"
@@ -49,15 +50,31 @@ kafka::ClientOptions StatisticsOptions(const config::ClusterConfig& cluster,
 }
 
 // The groups client reports only its requests per type (what the exporter costs the brokers); its
-// statistics run on the collector's thread during its calls.
+// statistics run on the collector's thread during its calls. When the client replaces a wedged handle
+// the new one counts from zero: what the old one had sent is kept, so the totals never go down.
 kafka::GroupClientOptions GroupOptions(const config::ClusterConfig& cluster,
                                        const config::CollectionConfig& collection,
                                        std::map<std::string, uint64_t>& requests) {
   kafka::GroupClientOptions options{MakeClientOptions(cluster, collection)};
   options.client.statistics_interval = collection.interval;
-  options.client.on_statistics = [&requests](std::string_view json) {
+  struct Counts {
+    std::map<std::string, uint64_t> before;  // sent by replaced handles
+    std::map<std::string, uint64_t> last;    // the current handle's last report
+  };
+  options.client.on_statistics = [&requests, counts = std::make_shared<Counts>()](std::string_view json) {
     auto parsed = clientstats::ParseStatistics(json);
-    if (parsed.statistics) requests = clientstats::RequestsByApi(*parsed.statistics);
+    if (!parsed.statistics) return;
+    auto current = clientstats::RequestsByApi(*parsed.statistics);
+    for (const auto& [api, sent] : counts->last) {
+      const auto now = current.find(api);
+      if (now == current.end() || now->second < sent) {  // a new handle: its counters restarted
+        for (const auto& [a, n] : counts->last) counts->before[a] += n;
+        break;
+      }
+    }
+    counts->last = current;
+    for (const auto& [api, sent] : counts->before) current[api] += sent;
+    requests = std::move(current);
   };
   return options;
 }

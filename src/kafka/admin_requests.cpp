@@ -47,6 +47,7 @@ std::vector<bool> AdminRequests::Run(size_t count, rd_kafka_admin_op_t op, Clock
     // Waits for this call's answers, or for earlier calls' late answers to free in-flight slots.
     EventPtr event(rd_kafka_queue_poll(queue_.get(), left_ms));
     if (!event) continue;
+    last_answer_ = Clock::now();
     const uint64_t id = IdOf(event.get());
     outstanding_.erase(id);
     auto it = index_of.find(id);
@@ -64,6 +65,7 @@ bool AdminRequests::Drain(Clock::time_point deadline) {
     const int left_ms = RemainingMs(deadline);
     EventPtr event(rd_kafka_queue_poll(queue_.get(), left_ms));
     if (event) {
+      last_answer_ = Clock::now();
       outstanding_.erase(IdOf(event.get()));
     } else if (left_ms <= 0) {
       break;

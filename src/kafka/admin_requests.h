@@ -56,6 +56,10 @@ class AdminRequests {
 
   /// Requests sent and not yet answered (from any call).
   size_t Outstanding() const { return outstanding_.size(); }
+  /// Whether every in-flight slot is taken, so a call can send nothing until an answer comes.
+  bool Full() const { return outstanding_.size() >= max_in_flight_; }
+  /// When the last answer (to any call, late ones included) arrived; construction time before any.
+  Clock::time_point LastAnswer() const { return last_answer_; }
 
  private:
   rd_kafka_t* rk_;
@@ -63,6 +67,7 @@ class AdminRequests {
   QueuePtr queue_;
   uint64_t next_id_ = 1;
   std::unordered_set<uint64_t> outstanding_;
+  Clock::time_point last_answer_ = Clock::now();
 };
 
 /// What an Admin result's error means for the caller (unsupported, authorization, timeout, other).

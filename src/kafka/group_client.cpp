@@ -81,7 +81,14 @@ struct GroupClient::Impl {
   };
   std::unordered_map<std::string, GroupRead> reads;
 
+  uint64_t reopens = 0;
+
   Clock::time_point Deadline() const { return Clock::now() + options.client.timeout; }
+
+  // A new handle and request tracker (the old ones, if any, are destroyed first).
+  void Open();
+  // Replaces a wedged handle (see GroupClientOptions::reopen_after). Called after each call.
+  void ReopenIfWedged();
 
   // See rd::AdminRequests::Run.
   std::vector<bool> RunBounded(size_t count, rd_kafka_admin_op_t op, Clock::time_point deadline,
@@ -104,19 +111,42 @@ GroupClient::GroupClient(GroupClientOptions options) : impl_(std::make_unique<Im
   const ClientOptions& opts = impl_->options.client;
   if (opts.servers.empty()) throw std::invalid_argument("kafka group client: no bootstrap servers");
 
-  impl_->rk = rd::NewHandle(RD_KAFKA_CONSUMER, opts,
-                            {.what = "kafka group client",
-                             // librdkafka 2.0.2 dereferences the handle's consumer group when an
-                             // OffsetFetch answer carries a coordinator error (NOT_COORDINATOR,
-                             // COORDINATOR_NOT_AVAILABLE, NOT_LEADER_OR_FOLLOWER: upstream issue #5040),
-                             // and a handle without group.id has none: it crashes. With a group.id the
-                             // handle has one; it never joins, subscribes or commits.
-                             .defaults = {{"topic.metadata.refresh.interval.ms", "60000"},
-                                          {"group.id", std::string(kOffsetsReaderGroupId)},
-                                          {"enable.auto.commit", "false"}},
-                             .statistics = true});
-  impl_->requests = std::make_unique<rd::AdminRequests>(impl_->rk.get(), impl_->options.max_in_flight);
+  impl_->Open();
 }
+
+void GroupClient::Impl::Open() {
+  requests.reset();
+  rk = {};
+  rk = rd::NewHandle(RD_KAFKA_CONSUMER, options.client,
+                     {.what = "kafka group client",
+                      // librdkafka 2.0.2 dereferences the handle's consumer group when an
+                      // OffsetFetch answer carries a coordinator error (NOT_COORDINATOR,
+                      // COORDINATOR_NOT_AVAILABLE, NOT_LEADER_OR_FOLLOWER: upstream issue #5040),
+                      // and a handle without group.id has none: it crashes. With a group.id the
+                      // handle has one; it never joins, subscribes or commits.
+                      .defaults = {{"topic.metadata.refresh.interval.ms", "60000"},
+                                   {"group.id", std::string(kOffsetsReaderGroupId)},
+                                   {"enable.auto.commit", "false"}},
+                      .statistics = true});
+  requests = std::make_unique<rd::AdminRequests>(rk.get(), options.max_in_flight);
+}
+
+void GroupClient::Impl::ReopenIfWedged() {
+  if (options.reopen_after.count() <= 0 || !requests->Full()) return;
+  const auto silent = Clock::now() - requests->LastAnswer();
+  if (silent < options.reopen_after) return;
+  const size_t outstanding = requests->Outstanding();
+  const auto started = Clock::now();
+  Open();
+  ++reopens;
+  spdlog::warn(
+      "kafka group client {}: {} requests unanswered and no answer for {} s: replaced the client with a "
+      "new one (closing the old one took {} ms)",
+      options.client.client_id, outstanding, std::chrono::duration_cast<std::chrono::seconds>(silent).count(),
+      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count());
+}
+
+uint64_t GroupClient::Reopens() const { return impl_->reopens; }
 
 GroupClient::~GroupClient() {
   // Late answers are read first, so that as few requests as possible are outstanding when the handle
@@ -132,6 +162,7 @@ GroupClient::~GroupClient() {
 ListGroupsResult GroupClient::ListGroups() {
   auto result = impl_->ListGroupsUntil(impl_->Deadline());
   rd_kafka_poll(impl_->rk.get(), 0);
+  impl_->ReopenIfWedged();
   return result;
 }
 
@@ -287,6 +318,7 @@ std::vector<GroupDescription> GroupClient::DescribeGroups(const std::vector<std:
         "describe group: no answer within " + std::to_string(impl.options.client.timeout.count()) + " ms";
   }
   rd_kafka_poll(impl.rk.get(), 0);
+  impl.ReopenIfWedged();
   return out;
 }
 
@@ -537,37 +569,56 @@ std::vector<GroupOffsets> GroupClient::FetchCommittedOffsets(
     }
   };
 
+  // One request per group whatever the partition count: a null list means "all the group's offsets".
+  // While the client has not learned which kind of cluster it talks to, groups answered with nothing
+  // are asked again explicitly (see the header).
+  auto ask_all = [&](const std::vector<size_t>& which) {
+    std::vector<bool> any_answer(group_ids.size(), false);
+    ask(which, all_list, [&](size_t i, bool any) {
+      any_answer[i] = any_answer[i] || any;
+      if (any) impl.all_partitions = AllPartitions::kWorks;
+    });
+    if (impl.all_partitions != AllPartitions::kUnknown) return;
+    std::vector<size_t> recheck;
+    for (size_t i : which) {
+      // Nothing for "all": either the group has no commits or the cluster does not understand the
+      // null list. The explicit list tells the two apart, and its answer is right in both cases.
+      if (answered[i] && !any_answer[i] && out[i].error.empty()) recheck.push_back(i);
+    }
+    if (recheck.empty()) return;
+    ask_explicitly(recheck);
+    bool explicit_has_commit = false;
+    for (size_t i : recheck) {
+      for (const auto& offset : out[i].offsets) explicit_has_commit |= offset.offset >= 0;
+    }
+    if (explicit_has_commit) {
+      impl.all_partitions = AllPartitions::kBroken;
+      spdlog::info(
+          "kafka group client {}: the cluster answers OffsetFetch for all partitions with nothing; asking "
+          "for the watched partitions explicitly from now on",
+          impl.options.client.client_id);
+    }
+  };
+
   std::vector<size_t> all(group_ids.size());
   for (size_t i = 0; i < all.size(); ++i) all[i] = i;
   if (impl.all_partitions == AllPartitions::kBroken) {
     ask_explicitly(all);
+  } else if (impl.all_partitions == AllPartitions::kWorks) {
+    ask_all(all);
   } else {
-    // One request per group whatever the partition count: a null list means "all the group's offsets".
-    std::vector<bool> any_answer(group_ids.size(), false);
-    ask(all, all_list, [&](size_t i, bool any) {
-      any_answer[i] = any_answer[i] || any;
-      if (any) impl.all_partitions = AllPartitions::kWorks;
-    });
-    std::vector<size_t> recheck;
-    if (impl.all_partitions == AllPartitions::kUnknown) {
-      for (size_t i = 0; i < group_ids.size(); ++i) {
-        // Nothing for "all": either the group has no commits or the cluster does not understand the
-        // null list. The explicit list tells the two apart, and its answer is right in both cases.
-        if (answered[i] && !any_answer[i] && out[i].error.empty()) recheck.push_back(i);
-      }
-    }
-    if (!recheck.empty()) {
-      ask_explicitly(recheck);
-      bool explicit_has_commit = false;
-      for (size_t i : recheck) {
-        for (const auto& offset : out[i].offsets) explicit_has_commit |= offset.offset >= 0;
-      }
-      if (explicit_has_commit) {
-        impl.all_partitions = AllPartitions::kBroken;
-        spdlog::info(
-            "kafka group client {}: the cluster answers OffsetFetch for all partitions with nothing; asking "
-            "for the watched partitions explicitly from now on",
-            impl.options.client.client_id);
+    // Learning on a few groups first (as many as fit in flight): asking hundreds of groups for "all"
+    // before any explicit recheck would use the whole deadline on a slow cluster that needs lists,
+    // and the client would never learn it. The rest follow in the same call, the learned way.
+    const size_t pilots = std::min(all.size(), std::max<size_t>(1, impl.options.max_in_flight));
+    const std::vector<size_t> pilot(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(pilots));
+    const std::vector<size_t> rest(all.begin() + static_cast<std::ptrdiff_t>(pilots), all.end());
+    ask_all(pilot);
+    if (!rest.empty()) {
+      if (impl.all_partitions == AllPartitions::kBroken) {
+        ask_explicitly(rest);
+      } else {
+        ask_all(rest);
       }
     }
   }
@@ -580,6 +631,7 @@ std::vector<GroupOffsets> GroupClient::FetchCommittedOffsets(
         "committed offsets: no answer within " + std::to_string(impl.options.client.timeout.count()) + " ms";
   }
   rd_kafka_poll(impl.rk.get(), 0);
+  impl.ReopenIfWedged();
   return out;
 }
 

@@ -89,6 +89,11 @@ struct GroupClientOptions {
   /// partitions / partitions otherwise asked (so the sweep costs about as much as the hinted
   /// partitions), at least full_sweep_every and at most 8 x full_sweep_every.
   size_t full_sweep_every = 10;
+  /// When every in-flight slot has been taken by unanswered requests and no answer at all came for
+  /// this long, the client is wedged (librdkafka 2.0.2 can leave coordinator requests waiting
+  /// forever, seen with many groups and a slow broker): its handle is replaced by a new one, and the
+  /// old one destroyed with its requests. 0: never.
+  std::chrono::milliseconds reopen_after{60000};
   /// How long destruction waits for requests still outstanding (late answers of calls that hit their
   /// deadline) before destroying the handle.
   std::chrono::milliseconds close_wait{2000};
@@ -107,6 +112,9 @@ class GroupClient {
   ~GroupClient();
   GroupClient(const GroupClient&) = delete;
   GroupClient& operator=(const GroupClient&) = delete;
+
+  /// Times the client replaced its wedged handle (see GroupClientOptions::reopen_after).
+  uint64_t Reopens() const;
 
   /// All consumer groups the brokers know (ListConsumerGroups). kind tells unsupported/authorization
   /// refusals apart so the caller can fall back to statically configured groups. When some brokers
@@ -130,7 +138,9 @@ class GroupClient {
   /// learned which kind of cluster it talks to; the client then remembers: any non-empty "all" answer
   /// means the cluster understands it (empty answers are then trusted), and an empty "all" answer for
   /// a group whose explicit answer has a commit means it does not (the explicit list is used from then
-  /// on). Empty `partitions`: entries without offsets and without a request.
+  /// on). While it has not learned, a call asks its first max_in_flight groups this way before the
+  /// others, which are then asked the learned way. Empty `partitions`: entries without offsets and
+  /// without a request.
   std::vector<GroupOffsets> FetchCommittedOffsets(const std::vector<std::string>& group_ids,
                                                   const std::vector<PartitionRef>& partitions);
 

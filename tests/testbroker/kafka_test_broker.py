@@ -47,6 +47,8 @@ State (JSON; every field optional):
   "cluster_id": "test-cluster",            # Metadata v2+
   "controller_id": 1,                       # Metadata v1+
   "broker_configs": {"log.retention.hours": "168"},   # DescribeConfigs BROKER (type 4), any broker id
+  "offset_fetch_all": true,                 # false: OffsetFetch with a null topic list ("all") answers
+                                            #   nothing, as old brokers and librdkafka's mock do
   "topics": {
     "orders": {
       "internal": false,
@@ -591,7 +593,8 @@ def h_offset_fetch(ctx, r):
         group_err = g.get("error_code", 0)
     offsets = (g or {}).get("offsets", {})
     if req is None:                                  # v2+: all committed offsets of the group
-        req = [] if group_err else [(t, sorted(int(p) for p in ps)) for t, ps in sorted(offsets.items())]
+        answers_all = c.state.get("offset_fetch_all", True) and not group_err
+        req = [(t, sorted(int(p) for p in ps)) for t, ps in sorted(offsets.items())] if answers_all else []
 
     w = Writer(ctx.flex)
     if v >= 3:

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <chrono>
 #include <string>
+#include <thread>
 #include <tuple>
 #include <vector>
 
@@ -639,6 +640,64 @@ TEST(GroupClientBrokerTest, describe_slower_than_the_timeout_is_a_timeout_and_th
       testing::PollUntil([&] { return client.DescribeGroups({"g-stable"})[0].state == "Stable"; },
                          milliseconds(8000), milliseconds(0));
   EXPECT_TRUE(recovered);
+}
+
+TEST(GroupClientBrokerTest, a_cluster_that_answers_all_partitions_with_nothing_is_learned_on_a_few_groups) {
+  // As old brokers and librdkafka's mock: OffsetFetch with a null topic list answers nothing.
+  std::string state = R"({"offset_fetch_all": false,
+    "topics": {"orders": {"partitions": [{"id": 0, "replicas": [1]}, {"id": 1, "replicas": [1]}]}},
+    "groups": {)";
+  std::vector<std::string> groups;
+  for (int g = 0; g < 40; ++g) {
+    groups.push_back("g" + std::to_string(g));
+    state += (g == 0 ? "" : ",") + ("\"" + groups.back() + "\": {\"offsets\": {\"orders\": {\"1\": ") +
+             std::to_string(g) + "}}}";
+  }
+  state += "}}";
+  TestBroker broker(state);
+  auto options = OptionsFor(broker.Bootstrap());
+  options.max_in_flight = 4;
+  GroupClient client(options);
+  broker.Control(R"({"op":"reset_requests"})");
+  auto result = client.FetchCommittedOffsets(groups, PartitionsOf("orders", 2));
+  for (int g = 0; g < 40; ++g) {
+    EXPECT_EQ(result[g].error, "") << groups[g];
+    EXPECT_THAT(View(result[g].offsets), ElementsAre("orders/1=" + std::to_string(g))) << groups[g];
+  }
+  // "All" for the first 4 groups (as many as in flight), their explicit recheck, which teaches the
+  // client; the other 36 only explicitly: 44 requests, not 40 "all" then 40 explicit.
+  EXPECT_EQ(RequestCount(broker, "OffsetFetch"), 44);
+  broker.Control(R"({"op":"reset_requests"})");
+  client.FetchCommittedOffsets(groups, PartitionsOf("orders", 2));
+  EXPECT_EQ(RequestCount(broker, "OffsetFetch"), 40);
+}
+
+TEST(GroupClientBrokerTest, a_client_whose_requests_all_hang_replaces_its_handle_and_answers_again) {
+  TestBroker broker(kBrokerState);
+  auto options = OptionsFor(broker.Bootstrap(), milliseconds(300));
+  options.max_in_flight = 2;
+  options.reopen_after = milliseconds(1000);
+  GroupClient client(options);
+  ASSERT_EQ(client.FetchCommittedOffsets({"g-stable"}, BrokerPartitions())[0].error, "");
+  // OffsetFetch answers after an hour: both in-flight slots fill with requests that stay unanswered
+  // (librdkafka never times them out before then), so no later call could send anything.
+  broker.Control(R"({"op":"delay","api":"OffsetFetch","ms":3600000})");
+  for (int call = 0; call < 3; ++call) {
+    EXPECT_EQ(client.FetchCommittedOffsets({"g-stable", "g-empty"}, BrokerPartitions())[0].kind,
+              ErrorKind::kTimeout);
+  }
+  EXPECT_EQ(client.Reopens(), 0u);  // not yet silent for reopen_after
+  broker.Control(R"({"op":"clear_faults"})");
+  std::this_thread::sleep_for(milliseconds(1000));
+  // The next call finds the slots still taken and nothing answered for a second: the handle is replaced
+  // (its stuck connection with it), and the call after answers.
+  const auto start = Clock::now();
+  client.FetchCommittedOffsets({"g-stable"}, BrokerPartitions());
+  EXPECT_LT(Clock::now() - start, milliseconds(3000)) << "closing the wedged handle must be bounded";
+  EXPECT_EQ(client.Reopens(), 1u);
+  auto result = client.FetchCommittedOffsets({"g-stable"}, BrokerPartitions());
+  EXPECT_EQ(result[0].error, "");
+  EXPECT_THAT(View(result[0].offsets), ElementsAre("orders/0=90", "orders/1=100", "orders/2=5", "payments/0=7"));
 }
 
 }  // namespace
