@@ -87,7 +87,8 @@ struct GroupClientOptions {
   /// With hints (see FetchCommittedOffsets), each call of a group also asks one slice of a rolling
   /// sweep over the watched partitions, so each is asked once every N calls of that group: N is watched
   /// partitions / partitions otherwise asked (so the sweep costs about as much as the hinted
-  /// partitions), at least full_sweep_every and at most 8 x full_sweep_every.
+  /// partitions), at least full_sweep_every and at most 8 x full_sweep_every; up to 16 x when a
+  /// smaller slice saves a request (it then fills the room left in the hinted partitions' last one).
   size_t full_sweep_every = 10;
   /// When every in-flight slot has been taken by unanswered requests and no answer at all came for
   /// this long, the client is wedged (librdkafka 2.0.2 can leave coordinator requests waiting

@@ -328,25 +328,41 @@ TEST_F(GroupClientHintTest, a_groups_sweep_goes_on_across_calls_it_is_not_part_o
   }
 }
 
-TEST(GroupClientMockTest, a_group_hinted_on_few_of_many_watched_partitions_sweeps_in_more_calls) {
+// billing commits on orders/0 (hinted) and on the last partition of "wide"; with `orders` and `wide`
+// partitions watched, returns the calls (of `calls`) whose answer showed the wide commit too.
+std::vector<int> CallsFindingWide(int orders, int wide, size_t per_request, size_t sweep_every, int calls) {
   MockCluster mock(1);
-  mock.CreateTopic("orders", 1, 1);
-  mock.CreateTopic("wide", 7, 1);
-  SimpleCommit(mock.Bootstraps(), "billing", {{"orders", 0, 5}, {"wide", 6, 7}});
+  mock.CreateTopic("orders", orders, 1);
+  mock.CreateTopic("wide", wide, 1);
+  SimpleCommit(mock.Bootstraps(), "billing", {{"orders", 0, 5}, {"wide", wide - 1, 7}});
   auto options = OptionsFor(mock.Bootstraps());
-  options.partitions_per_request = 4;
-  options.full_sweep_every = 2;
+  options.partitions_per_request = per_request;
+  options.full_sweep_every = sweep_every;
   GroupClient client(options);
-  auto watched = PartitionsOf("orders", 1);
-  for (const auto& ref : PartitionsOf("wide", 7)) watched.push_back(ref);
+  auto watched = PartitionsOf("orders", orders);
+  for (const auto& ref : PartitionsOf("wide", wide)) watched.push_back(ref);
   const std::vector<std::vector<PartitionRef>> hints = {{{"orders", 0}}};
-  std::vector<int> seen_wide;
-  for (int call = 0; call < 20; ++call) {
-    if (client.FetchCommittedOffsets({"billing"}, watched, hints)[0].offsets.size() == 2) seen_wide.push_back(call);
+  std::vector<int> found;
+  for (int call = 0; call < calls; ++call) {
+    if (client.FetchCommittedOffsets({"billing"}, watched, hints)[0].offsets.size() == 2) found.push_back(call);
   }
+  return found;
+}
+
+void ExpectEvery(const std::vector<int>& calls, int period) {
+  ASSERT_GE(calls.size(), 2u) << ::testing::PrintToString(calls);
+  for (size_t k = 1; k < calls.size(); ++k) EXPECT_EQ(calls[k] - calls[k - 1], period) << ::testing::PrintToString(calls);
+}
+
+TEST(GroupClientMockTest, a_group_hinted_on_few_of_many_watched_partitions_sweeps_in_more_calls) {
   // 8 watched partitions, 1 hinted: a sweep of 8 calls of one partition each (not full_sweep_every = 2).
-  ASSERT_GE(seen_wide.size(), 2u) << ::testing::PrintToString(seen_wide);
-  for (size_t k = 1; k < seen_wide.size(); ++k) EXPECT_EQ(seen_wide[k] - seen_wide[k - 1], 8) << ::testing::PrintToString(seen_wide);
+  ExpectEvery(CallsFindingWide(/*orders=*/1, /*wide=*/7, /*per_request=*/4, /*sweep_every=*/2, 20), 8);
+}
+
+TEST(GroupClientMockTest, the_slice_shrinks_to_the_room_left_in_the_hinted_request) {
+  // 12 watched, 2 hinted: slices of 2 (a sweep of 6 calls) would need a second request; the room left
+  // in the first is 1 partition, so the sweep takes 12 calls of one request each.
+  ExpectEvery(CallsFindingWide(/*orders=*/2, /*wide=*/10, /*per_request=*/3, /*sweep_every=*/1, 30), 12);
 }
 
 TEST(GroupClientMockTest, a_watched_list_that_fits_in_one_request_is_asked_whole_whatever_the_hint) {
