@@ -390,6 +390,7 @@ void ClusterCollector::FillClientRequests(state::ClusterSnapshot& snapshot) cons
                                          {"metadata", &metadata_requests_}}) {
     for (const auto& [api, sent] : *requests) snapshot.client_requests.push_back({client, api, sent});
   }
+  snapshot.groups_client_reopens = groups_client_->Reopens();
 }
 
 kafka::ListGroupsResult ClusterCollector::GroupList() {

@@ -282,6 +282,10 @@ void AddCluster(const state::ClusterSnapshot& s, FamilySet& set) {
     set.Add(Snap("kafka_perf_exporter_requests_sent_total"), base, {{"api", r.api}, {"client", r.client}},
             static_cast<double>(r.sent));
   }
+  if (s.groups_client_reopens > 0) {
+    set.Add(Snap("kafka_perf_exporter_client_reopens_total"), base, {{"client", "groups"}},
+            static_cast<double>(s.groups_client_reopens));
+  }
 
   AddGroupDiscovery(s.group_discovery, base, s.groups.size(), set);
   for (const state::AuthorizationFailure& f : s.authorization_failures) {

@@ -269,6 +269,9 @@ inline constexpr std::array kFamilies = {
     FamilySpec{"kafka_perf_exporter_cache_requests_total", MetricType::Counter, Part::kSnapshot,
                "Lookups of the collector's caches (metadata, group_list, group_description) by "
                "result: hit (served from the cache) or miss (asked the cluster)."},
+    FamilySpec{"kafka_perf_exporter_client_reopens_total", MetricType::Counter, Part::kSnapshot,
+               "Times an exporter's Kafka client of the cluster replaced its librdkafka handle because "
+               "every request in flight stayed unanswered (client: groups); absent until the first."},
     FamilySpec{"kafka_perf_exporter_client_reports_total", MetricType::Counter, Part::kClients,
                "Client statistics reports received, by result: accepted, malformed (refused as "
                "not a statistics document or with a bad label) or rejected (a new client over "

@@ -239,6 +239,9 @@ struct ClusterSnapshot {
   /// Requests sent by the metadata and groups clients, by client and type (sorted), from their
   /// latest statistics; empty until the first statistics interval has passed.
   std::vector<ClientRequests> client_requests;
+  /// Times the groups client replaced its handle because librdkafka left every in-flight request
+  /// unanswered (kafka::GroupClient::Reopens), since the collector started.
+  uint64_t groups_client_reopens = 0;
   /// When the cycle that produced this snapshot ended.
   WallClock::time_point collected_at{};
   /// Monotonic counter of published snapshots for this cluster (1 for the first).

@@ -409,6 +409,15 @@ TEST(OwnClientBrokersTest, exposition_with_own_client_brokers_passes_promtool) {
   EXPECT_EQ(result.exit_code, 0) << result.output;
 }
 
+// `text` has `family` once, as a counter; a snapshot without the data has none of it; promtool accepts
+// `text`.
+void ExpectOwnCounterFamily(const std::string& text, const std::string& family) {
+  EXPECT_EQ(CountLinesContaining(text, "# TYPE " + family + " counter"), 1u);
+  EXPECT_EQ(CountLinesContaining(RenderExposition(One(BasicSnapshot()))->Text(), family), 0u);
+  const CommandResult result = PromtoolCheckMetrics(text);
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+}
+
 TEST(OwnClientRequestsTest, requests_render_per_client_and_type_as_a_counter) {
   state::ClusterSnapshot s = BasicSnapshot();
   s.client_requests = {{"groups", "OffsetFetch", 1200}, {"metadata", "Metadata", 40}};
@@ -419,12 +428,17 @@ TEST(OwnClientRequestsTest, requests_render_per_client_and_type_as_a_counter) {
   EXPECT_EQ(SampleValue(text, R"(kafka_perf_exporter_requests_sent_total{api="Metadata",client="metadata",)"
                               R"(cluster="prod",env="production",zone="eu-west-1"})"),
             40);
-  EXPECT_EQ(CountLinesContaining(text, "# TYPE kafka_perf_exporter_requests_sent_total counter"), 1u);
-  EXPECT_EQ(CountLinesContaining(RenderExposition(One(BasicSnapshot()))->Text(),
-                                 "kafka_perf_exporter_requests_sent_total"),
-            0u);
-  const CommandResult result = PromtoolCheckMetrics(text);
-  EXPECT_EQ(result.exit_code, 0) << result.output;
+  ExpectOwnCounterFamily(text, "kafka_perf_exporter_requests_sent_total");
+}
+
+TEST(OwnClientRequestsTest, groups_client_reopens_render_as_a_counter_once_there_is_one) {
+  state::ClusterSnapshot s = BasicSnapshot();
+  s.groups_client_reopens = 2;
+  const std::string text = RenderExposition(One(s))->Text();
+  EXPECT_EQ(SampleValue(text, R"(kafka_perf_exporter_client_reopens_total{client="groups",)"
+                              R"(cluster="prod",env="production",zone="eu-west-1"})"),
+            2);
+  ExpectOwnCounterFamily(text, "kafka_perf_exporter_client_reopens_total");
 }
 
 TEST(OwnClientBrokersTest, snapshots_without_client_statistics_render_no_broker_families) {
