@@ -8,7 +8,12 @@
 //   1. one render, with the peak RSS growth it causes: VmHWM after it minus VmRSS before it (the
 //      peak is reset through /proc/self/clear_refs first; if the kernel refuses, the growth is
 //      measured against the VmHWM the process had before the render and may read low);
-//   2. --iterations timed renders: median, min and max in ms.
+//   2. --iterations timed renders: median, min and max in ms;
+//   3. --iterations timed renders through a metrics::RenderCache (as the exporter renders), each of a
+//      copy of the snapshot in which --changed-groups groups (their committed offsets, lag, lag in
+//      seconds and commit age) and --changed-topics topics (their newest offsets) differ from the
+//      render before, the next ones each time: median ms and the chunks reused and deflated. The
+//      copies are made outside the timed part.
 // It prints the series count and the body size (plain and gzip'd); --output writes the body to a file
 // (to compare the bytes two builds render). Not a test: ctest never runs it.
 
@@ -128,6 +133,28 @@ std::shared_ptr<const kpe::state::ClusterSnapshot> MakeSnapshot(const Shape& sha
   return s;
 }
 
+/// A copy of `base` where `groups` groups and `topics` topics, starting at round * count, have values
+/// that differ from those of every other round.
+std::shared_ptr<const kpe::state::ClusterSnapshot> Changed(const kpe::state::ClusterSnapshot& base,
+                                                           int round, int groups, int topics) {
+  auto s = std::make_shared<kpe::state::ClusterSnapshot>(base);
+  for (int k = 0; k < groups && !s->groups.empty(); ++k) {
+    auto& group = s->groups[static_cast<size_t>(round * groups + k) % s->groups.size()];
+    for (auto& p : group.partitions) {
+      p.committed_offset += round + 1;
+      p.lag = std::max<int64_t>(0, p.lag.value_or(0) - 1) + round % 3;
+      p.lag_seconds = p.lag_seconds.value_or(0) + 0.5 * (round + 1);
+      p.last_commit_age_seconds = p.last_commit_age_seconds.value_or(0) + round + 1;
+    }
+    for (auto& t : group.topics) t.committed_sum += round + 1;
+  }
+  for (int k = 0; k < topics && !s->topics.empty(); ++k) {
+    auto& topic = s->topics[static_cast<size_t>(round * topics + k) % s->topics.size()];
+    for (auto& p : topic.partitions) p.newest_offset += round + 1;
+  }
+  return s;
+}
+
 double Ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
 
 }  // namespace
@@ -137,6 +164,8 @@ int main(int argc, char** argv) {
   Shape shape;
   int iterations = 11;
   std::string output;
+  int changed_groups = 10;
+  int changed_topics = 10;
   app.add_option("--topics", shape.topics, "topics")->capture_default_str();
   app.add_option("--partitions", shape.partitions, "partitions per topic")->capture_default_str();
   app.add_option("--groups", shape.groups, "consumer groups")->capture_default_str();
@@ -145,6 +174,12 @@ int main(int argc, char** argv) {
   app.add_option("--iterations", iterations, "timed renders (the median is reported)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  app.add_option("--changed-groups", changed_groups, "groups that change between two cached renders")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--changed-topics", changed_topics, "topics whose offsets change between two cached renders")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--output", output, "write the rendered text of the first render to this file");
   CLI11_PARSE(app, argc, argv);
 
@@ -174,12 +209,32 @@ int main(int argc, char** argv) {
   }
   std::sort(ms.begin(), ms.end());
 
+  kpe::metrics::RenderCache cache;
+  (void)kpe::metrics::RenderExposition(snapshots, {}, &cache);
+  std::vector<double> cached_ms;
+  size_t reused = 0;
+  size_t deflated = 0;
+  for (int i = 0; i < iterations; ++i) {
+    const kpe::metrics::SnapshotList changed = {Changed(*snapshots.front(), i, changed_groups, changed_topics)};
+    const Clock::time_point start = Clock::now();
+    const auto exposition = kpe::metrics::RenderExposition(changed, {}, &cache);
+    cached_ms.push_back(Ms(Clock::now() - start));
+    reused += exposition->chunks_reused;
+    deflated += exposition->chunks_deflated;
+  }
+  std::sort(cached_ms.begin(), cached_ms.end());
+
   std::printf("shape:            %d topics x %d partitions, %d groups x %d topics\n", shape.topics,
               shape.partitions, shape.groups, shape.topics_per_group);
   std::printf("series:           %zu\n", series);
   std::printf("body:             %.1f MB plain, %.2f MB gzip'd\n", bytes / 1e6, gzip_bytes / 1e6);
   std::printf("render (%d runs): median %.1f ms, min %.1f ms, max %.1f ms\n", iterations,
               ms[ms.size() / 2], ms.front(), ms.back());
+  std::printf("cached (%d runs):  median %.1f ms, min %.1f ms, max %.1f ms; %d groups and %d topics "
+              "changed each time; chunks per render: %.0f reused, %.0f deflated\n",
+              iterations, cached_ms[cached_ms.size() / 2], cached_ms.front(), cached_ms.back(),
+              changed_groups, changed_topics, static_cast<double>(reused) / iterations,
+              static_cast<double>(deflated) / iterations);
   std::printf("peak RSS growth:  %.1f MiB during the first render (RSS before %.1f MiB%s)\n",
               peak_growth / 1024.0, rss_before / 1024.0,
               reset ? "" : "; VmHWM could not be reset, measured against the previous peak");

@@ -7,6 +7,7 @@ BUILD_PACKAGES=(
   build-essential cmake pkg-config
   librdkafka-dev prometheus-cpp-dev libboost-dev libyaml-cpp-dev libspdlog-dev
   libcli11-dev libre2-dev zlib1g-dev libsimdjson-dev libssl-dev libcrypt-dev
+  libxxhash-dev
 )
 TEST_PACKAGES=(googletest libgtest-dev libgmock-dev prometheus curl python3 python3-kafka python3-yaml yamllint wrk)
 # fuzz/run.sh: clang and its libFuzzer runtime (libclang_rt.fuzzer is in libclang-rt-14-dev).

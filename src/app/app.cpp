@@ -172,6 +172,7 @@ struct App::Impl {
   bool over_budget = false;                             // guarded by mutex; to log once per change
   std::string stats_token;                              // guarded by mutex; "" without token_file
   metrics::ReloadStats reload_stats{true, UnixNow()};   // guarded by mutex
+  metrics::RenderCache render_cache;                    // thread-safe
 
   // Reloads run on their own thread: stopping a collector waits for its request in flight, which must
   // not stall the HTTP thread.
@@ -201,7 +202,7 @@ struct App::Impl {
     }
     advisor.load()->Observe(copy);
     // Rendered on the collector's thread, once per new snapshot, never on a scrape.
-    auto exposition = metrics::RenderExposition(copy, options);
+    auto exposition = metrics::RenderExposition(copy, options, &render_cache);
     std::lock_guard lock(mutex);
     if (version > rendered_version) {  // two clusters may publish at once: keep the newest
       const bool over = options.max_series > 0 && exposition->series_unfolded > options.max_series;
@@ -231,7 +232,7 @@ struct App::Impl {
       options = render;
       version = ++published;
     }
-    auto exposition = metrics::RenderExposition(copy, options);
+    auto exposition = metrics::RenderExposition(copy, options, &render_cache);
     std::lock_guard lock(mutex);
     if (version > rendered_version) {
       rendered = std::move(exposition);

@@ -679,7 +679,7 @@ std::optional<std::string> CheckTopicGranularity(const std::set<std::string>& fa
 }
 
 std::shared_ptr<const Exposition> RenderExposition(const SnapshotList& snapshots,
-                                                   const RenderOptions& options) {
+                                                   const RenderOptions& options, RenderCache* cache) {
   FamilySet set;
   ReservePartitionFamilies(snapshots, set);
   std::vector<const state::ClusterSnapshot*> clusters;
@@ -735,11 +735,37 @@ std::shared_ptr<const Exposition> RenderExposition(const SnapshotList& snapshots
   }
 
   exposition->series_unfolded = unfolded;
-  // Each family is deflated and freed in turn: the plain text is never held whole.
-  util::GzipWriter writer(kGzipLevel);
-  set.SerializeTo(Part::kSnapshot, &exposition->series, [&](std::string_view text) { writer.Append(text); });
-  exposition->gzip = writer.Finish();
+  // Each family is cut into chunks, deflated (or reused) and freed in turn: the plain text is never
+  // held whole.
+  util::ChunkedGzipWriter writer(cache != nullptr ? cache->Get() : nullptr, kGzipLevel);
+  set.SerializeTo(Part::kSnapshot, &exposition->series, [&](std::string_view text) {
+    size_t begin = 0;
+    size_t lines = 0;
+    for (size_t end = text.find('\n'); end != std::string_view::npos; end = text.find('\n', end + 1)) {
+      if (++lines == RenderCache::kChunkLines) {
+        writer.AppendChunk(text.substr(begin, end + 1 - begin));
+        begin = end + 1;
+        lines = 0;
+      }
+    }
+    writer.AppendChunk(text.substr(begin));
+  });
+  std::shared_ptr<const util::GzipChunks> chunks;
+  exposition->gzip = writer.Finish(cache != nullptr ? &chunks : nullptr);
+  exposition->chunks_reused = writer.reused_chunks();
+  exposition->chunks_deflated = writer.deflated_chunks();
+  if (cache != nullptr) cache->Put(std::move(chunks));
   return exposition;
+}
+
+std::shared_ptr<const util::GzipChunks> RenderCache::Get() const {
+  std::lock_guard lock(mutex_);
+  return chunks_;
+}
+
+void RenderCache::Put(std::shared_ptr<const util::GzipChunks> chunks) {
+  std::lock_guard lock(mutex_);
+  chunks_ = std::move(chunks);
 }
 
 const std::string& Exposition::Text() const {

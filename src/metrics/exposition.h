@@ -75,6 +75,8 @@ class Exposition {
   size_t series_unfolded = 0;  // what `series` would be without RenderOptions (no self-metrics)
   size_t folded_topics = 0;    // topics (over all clusters) with at least one family folded
   size_t folded_series = 0;    // per-partition series replaced by partition="all" aggregates
+  size_t chunks_reused = 0;    // chunks of the text copied deflated from the cache's last render
+  size_t chunks_deflated = 0;  // chunks deflated by this render
 
   /// The plain text, for scrapers that do not take gzip: inflated from `gzip` on first use and kept
   /// while this exposition lives, so only a deployment with such scrapers holds it. Thread-safe.
@@ -85,15 +87,36 @@ class Exposition {
   mutable std::string text_;
 };
 
+/// What RenderExposition keeps from one render for the next: the deflated chunks of the text (a
+/// family's text is cut every kChunkLines lines, so a value that changes leaves its neighbours' cuts
+/// where they were), so a render deflates only the chunks whose text changed. A cluster whose
+/// collectors read a few groups or topics per cycle changes a small part of its text per snapshot.
+/// Thread-safe: renders running at once each reuse the last finished one's chunks.
+class RenderCache {
+ public:
+  /// Lines per chunk: ~60 KB of a typical exposition; smaller ones are reused more often but deflate
+  /// a little worse (each starts with an empty window).
+  static constexpr size_t kChunkLines = 512;
+
+  std::shared_ptr<const util::GzipChunks> Get() const;
+  void Put(std::shared_ptr<const util::GzipChunks> chunks);
+
+ private:
+  mutable std::mutex mutex_;
+  std::shared_ptr<const util::GzipChunks> chunks_;  // guarded by mutex_
+};
+
 /// Renders the kafka_* families and the per-cluster collector self-metrics of all `snapshots` (one
 /// HELP/TYPE block per family, families sorted by name, every series labelled with `cluster` and
 /// the snapshot's constant labels), folding per-partition series as `options` say. With a budget or
 /// a topic granularity set, it also renders kafka_perf_exporter_series_budget and
 /// kafka_perf_exporter_series (exporter-wide, no labels) and kafka_perf_exporter_folded_topics and
 /// kafka_perf_exporter_folded_series per cluster; with default options the output has none of them
-/// and is what it was before cardinality control. Pure function; thread-safe.
+/// and is what it was before cardinality control. With a `cache`, reuses the deflated chunks of the
+/// render before (the text is the same either way). Thread-safe.
 std::shared_ptr<const Exposition> RenderExposition(const SnapshotList& snapshots,
-                                                   const RenderOptions& options = {});
+                                                   const RenderOptions& options = {},
+                                                   RenderCache* cache = nullptr);
 
 /// Series that depend on the time of the scrape:
 /// kafka_perf_exporter_data_age_seconds{cluster,collector}, kafka_perf_exporter_build_info, and the

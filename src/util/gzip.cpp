@@ -2,8 +2,13 @@
 
 #include <zlib.h>
 
+// Header-only: the hash functions are compiled in, so the binary needs no libxxhash at run time.
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
 #include <algorithm>
 #include <stdexcept>
+#include <unordered_map>
 
 namespace kpe::util {
 
@@ -127,6 +132,120 @@ OpenGzip GzipOpen(std::string_view data, int level) {
   GzipWriter writer(level);
   writer.Append(data);
   return writer.Finish();
+}
+
+namespace {
+
+struct ChunkKey {
+  uint64_t low = 0;
+  uint64_t high = 0;
+  uint64_t size = 0;
+  bool operator==(const ChunkKey&) const = default;
+};
+
+struct ChunkKeyHash {
+  size_t operator()(const ChunkKey& key) const { return static_cast<size_t>(key.low); }
+};
+
+ChunkKey KeyOf(std::string_view data) {
+  const XXH128_hash_t h = XXH3_128bits(data.data(), data.size());
+  return {h.low64, h.high64, data.size()};
+}
+
+struct Chunk {
+  std::string deflated;  // raw deflate from an empty window, ended with a sync flush
+  uint32_t crc = 0;      // CRC-32 of the chunk's data
+};
+
+}  // namespace
+
+class GzipChunks {
+ public:
+  std::unordered_map<ChunkKey, std::shared_ptr<const Chunk>, ChunkKeyHash> chunks;
+};
+
+struct ChunkedGzipWriter::State {
+  std::shared_ptr<const GzipChunks> reuse;
+  std::shared_ptr<GzipChunks> made = std::make_shared<GzipChunks>();
+  OpenGzip open;
+  z_stream zs{};
+  bool zs_ready = false;
+  std::string scratch;
+  int level = 6;
+  bool finished = false;
+};
+
+ChunkedGzipWriter::ChunkedGzipWriter(std::shared_ptr<const GzipChunks> reuse, int level)
+    : state_(std::make_unique<State>()) {
+  state_->reuse = std::move(reuse);
+  state_->level = level;
+  state_->open.bytes.assign(kHeader, sizeof(kHeader));
+  state_->open.crc = static_cast<uint32_t>(crc32(0L, Z_NULL, 0));
+}
+
+ChunkedGzipWriter::~ChunkedGzipWriter() {
+  if (state_->zs_ready) deflateEnd(&state_->zs);
+}
+
+void ChunkedGzipWriter::AppendChunk(std::string_view data) {
+  State& s = *state_;
+  if (s.finished) throw std::logic_error("gzip: AppendChunk after Finish");
+  if (data.empty()) return;
+  const ChunkKey key = KeyOf(data);
+  std::shared_ptr<const Chunk> chunk;
+  if (const auto it = s.made->chunks.find(key); it != s.made->chunks.end()) {
+    chunk = it->second;
+    ++reused_;
+  } else if (s.reuse != nullptr) {
+    if (const auto old = s.reuse->chunks.find(key); old != s.reuse->chunks.end()) {
+      chunk = old->second;
+      ++reused_;
+    }
+  }
+  if (chunk == nullptr) {
+    if (!s.zs_ready) {
+      if (deflateInit2(&s.zs, s.level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+        throw std::runtime_error("gzip: deflateInit2 failed");
+      }
+      s.zs_ready = true;
+    } else if (deflateReset(&s.zs) != Z_OK) {
+      throw std::runtime_error("gzip: deflateReset failed");
+    }
+    auto made = std::make_shared<Chunk>();
+    made->crc = static_cast<uint32_t>(
+        crc32(0L, reinterpret_cast<const Bytef*>(data.data()), static_cast<uInt>(data.size())));
+    // Deflated into a scratch buffer kept across chunks (zero-filled only when it grows), then copied
+    // at its exact size: deflateBound (plus the sync flush's marker) always suffices.
+    std::string& out = s.scratch;
+    const size_t bound = deflateBound(&s.zs, static_cast<uLong>(data.size())) + 16;
+    if (out.size() < bound) out.resize(bound);
+    s.zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+    s.zs.avail_in = static_cast<uInt>(data.size());
+    s.zs.next_out = reinterpret_cast<Bytef*>(out.data());
+    s.zs.avail_out = static_cast<uInt>(out.size());
+    const int rc = deflate(&s.zs, Z_SYNC_FLUSH);
+    if (rc != Z_OK || s.zs.avail_in != 0 || s.zs.avail_out == 0) {
+      throw std::runtime_error("gzip: deflate of a chunk did not finish");
+    }
+    made->deflated.assign(out.data(), out.size() - s.zs.avail_out);
+    chunk = std::move(made);
+    ++deflated_;
+  }
+  s.made->chunks.emplace(key, chunk);
+  s.open.bytes += chunk->deflated;
+  s.open.crc = static_cast<uint32_t>(crc32_combine(s.open.crc, chunk->crc, static_cast<z_off_t>(data.size())));
+  s.open.size += data.size();
+}
+
+OpenGzip ChunkedGzipWriter::Finish(std::shared_ptr<const GzipChunks>* chunks) {
+  State& s = *state_;
+  if (s.finished) throw std::logic_error("gzip: Finish called twice");
+  s.finished = true;
+  s.open.bytes.shrink_to_fit();
+  if (chunks != nullptr) *chunks = s.made;
+  s.reuse.reset();
+  s.scratch = std::string();
+  return std::move(s.open);
 }
 
 std::string GzipOpenContents(const OpenGzip& open) {

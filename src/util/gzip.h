@@ -47,6 +47,40 @@ class GzipWriter {
   bool finished_ = false;
 };
 
+/// The deflated chunks a ChunkedGzipWriter made one member of, by content, for the writer of the next
+/// member to reuse. Immutable; thread-safe to share.
+class GzipChunks;
+
+/// Opens a member (what GzipOpen gives for the concatenation of the chunks) from chunks deflated one
+/// by one: each from an empty window and ended with a sync flush, so that its bytes refer to nothing
+/// before them and are valid at any byte-aligned place of any raw deflate stream (as pigz joins its
+/// blocks). A chunk whose content is one of `reuse`'s (same length and 128-bit XXH3 hash) is copied
+/// from there instead of deflated again: when few chunks of a big text change between two members,
+/// only those are compressed. The member is a little larger than GzipOpen's (each chunk starts with
+/// an empty window, and its flush adds 5 bytes). Not thread-safe.
+class ChunkedGzipWriter {
+ public:
+  explicit ChunkedGzipWriter(std::shared_ptr<const GzipChunks> reuse = nullptr, int level = 6);
+  ~ChunkedGzipWriter();
+  ChunkedGzipWriter(const ChunkedGzipWriter&) = delete;
+  ChunkedGzipWriter& operator=(const ChunkedGzipWriter&) = delete;
+
+  /// Appends one chunk (nothing for an empty one).
+  void AppendChunk(std::string_view data);
+  /// Gives the open member; `chunks`, when not null, receives the chunks it was made of, for the
+  /// writer of the next member. The writer takes no more data.
+  OpenGzip Finish(std::shared_ptr<const GzipChunks>* chunks = nullptr);
+
+  size_t reused_chunks() const { return reused_; }
+  size_t deflated_chunks() const { return deflated_; }
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+  size_t reused_ = 0;
+  size_t deflated_ = 0;
+};
+
 /// The data an open member holds (what it was opened with). Throws std::runtime_error when the
 /// bytes do not inflate to `open.size` bytes of that CRC-32.
 std::string GzipOpenContents(const OpenGzip& open);

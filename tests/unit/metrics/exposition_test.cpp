@@ -243,5 +243,58 @@ TEST(ExpositionTest, ten_thousand_partitions_render_every_series) {
             80000u + 200u + 25u);  // 8 per partition, 2 per topic, 25 per cluster (2 brokers)
 }
 
+
+state::ClusterSnapshot ManyPartitions(int topics, int partitions) {
+  state::ClusterSnapshot s = BasicSnapshot();
+  s.topics.clear();
+  for (int t = 0; t < topics; ++t) {
+    state::Topic topic;
+    topic.name = "events-" + std::to_string(t);
+    for (int p = 0; p < partitions; ++p) {
+      topic.partitions.push_back(MakePartition(p, 1, {1, 2}, {1, 2}));
+      SetOffsets(topic.partitions.back(), 10, 1000 + p, kCollectedAt);
+    }
+    s.topics.push_back(std::move(topic));
+  }
+  return s;
+}
+
+TEST(RenderCacheTest, a_render_deflates_only_the_chunks_whose_text_changed) {
+  // 40 topics x 100 partitions: each per-partition family has 4,000 lines, 8 chunks of 512.
+  state::ClusterSnapshot s = ManyPartitions(40, 100);
+  RenderCache cache;
+  const auto first = RenderExposition(One(s), {}, &cache);
+  EXPECT_EQ(first->chunks_reused, 0u);
+  EXPECT_GT(first->chunks_deflated, 8u * 8u);
+
+  s.topics[39].partitions[99].newest_offset += 5;  // one value of kafka_topic_partition_current_offset
+  const SnapshotList changed = One(s);
+  const auto second = RenderExposition(changed, {}, &cache);
+  const auto uncached = RenderExposition(changed);
+
+  EXPECT_EQ(second->chunks_deflated, 1u);
+  EXPECT_EQ(second->chunks_reused, first->chunks_deflated - 1);
+  EXPECT_EQ(second->Text(), uncached->Text());
+  EXPECT_EQ(second->gzip.bytes, uncached->gzip.bytes);
+  EXPECT_EQ(util::GzipDecompress(second->gzip.bytes + util::GzipClose(second->gzip, "")), uncached->Text());
+  EXPECT_EQ(SampleValue(second->Text(),
+                        R"(kafka_topic_partition_current_offset{cluster="prod",env="production",partition="99",topic="events-39",zone="eu-west-1"})"),
+            1000 + 99 + 5);
+}
+
+TEST(RenderCacheTest, a_series_added_shifts_the_cuts_of_its_family_only) {
+  state::ClusterSnapshot s = ManyPartitions(40, 100);
+  RenderCache cache;
+  (void)RenderExposition(One(s), {}, &cache);
+  // A partition more on the first topic: every later line of each per-partition family moves by one.
+  s.topics[0].partitions.push_back(MakePartition(100, 1, {1, 2}, {1, 2}));
+  SetOffsets(s.topics[0].partitions.back(), 10, 5000, kCollectedAt);
+  const auto second = RenderExposition(One(s), {}, &cache);
+
+  EXPECT_EQ(second->Text(), RenderExposition(One(s))->Text());
+  EXPECT_GT(second->chunks_reused, 0u);  // the per-topic and per-cluster families
+  EXPECT_GT(second->chunks_deflated, 8u * 8u);
+}
+
 }  // namespace
 }  // namespace kpe::metrics

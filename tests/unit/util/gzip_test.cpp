@@ -5,7 +5,9 @@
 
 #include <cstdint>
 #include <stdexcept>
+#include <memory>
 #include <string>
+#include <vector>
 
 namespace kpe::util {
 namespace {
@@ -125,6 +127,97 @@ TEST(GzipWriterTest, a_finished_writer_refuses_more) {
   writer.Append("x");
   (void)writer.Finish();
   EXPECT_THROW(writer.Append("y"), std::logic_error);
+  EXPECT_THROW((void)writer.Finish(), std::logic_error);
+}
+
+std::vector<std::string> Lines(size_t count, const std::string& prefix) {
+  std::vector<std::string> lines;
+  for (size_t i = 0; i < count; ++i) {
+    lines.push_back(prefix + "{partition=\"" + std::to_string(i) + "\"} " + std::to_string(i * 7) + "\n");
+  }
+  return lines;
+}
+
+TEST(ChunkedGzipWriterTest, chunks_make_the_member_of_their_concatenation) {
+  const std::vector<std::string> chunks = {"# TYPE a gauge\na 1\n", Noise(200000, 5), "", std::string(70000, 'z')};
+  ChunkedGzipWriter writer(nullptr, 1);
+  std::string whole;
+  for (const auto& chunk : chunks) {
+    writer.AppendChunk(chunk);
+    whole += chunk;
+  }
+  const OpenGzip open = writer.Finish();
+  EXPECT_EQ(writer.deflated_chunks(), 3u);  // the empty one is nothing
+  EXPECT_EQ(writer.reused_chunks(), 0u);
+  EXPECT_EQ(open.size, whole.size());
+  EXPECT_EQ(open.crc, GzipOpen(whole, 1).crc);
+  EXPECT_EQ(GzipDecompress(open.bytes + GzipClose(open, "tail\n")), whole + "tail\n");
+  EXPECT_EQ(GzipOpenContents(open), whole);
+}
+
+TEST(ChunkedGzipWriterTest, a_second_member_deflates_only_the_chunks_that_changed) {
+  const auto a = Lines(2000, "kafka_a");
+  const auto b = Lines(2000, "kafka_b");
+  auto c = Lines(2000, "kafka_c");
+  const auto join = [](const std::vector<std::string>& lines) {
+    std::string out;
+    for (const auto& line : lines) out += line;
+    return out;
+  };
+  std::shared_ptr<const GzipChunks> first_chunks;
+  ChunkedGzipWriter first(nullptr, 1);
+  for (const std::string& text : {join(a), join(b), join(c)}) first.AppendChunk(text);
+  const OpenGzip first_open = first.Finish(&first_chunks);
+  ASSERT_NE(first_chunks, nullptr);
+
+  c[1234] = "kafka_c{partition=\"1234\"} 99\n";  // one value changes
+  // Order changes too: a chunk's bytes are valid wherever it goes.
+  std::shared_ptr<const GzipChunks> second_chunks;
+  ChunkedGzipWriter second(first_chunks, 1);
+  for (const std::string& text : {join(b), join(c), join(a)}) second.AppendChunk(text);
+  const OpenGzip second_open = second.Finish(&second_chunks);
+  EXPECT_EQ(second.reused_chunks(), 2u);
+  EXPECT_EQ(second.deflated_chunks(), 1u);
+  const std::string expected = join(b) + join(c) + join(a);
+  EXPECT_EQ(GzipOpenContents(second_open), expected);
+  EXPECT_EQ(second_open.crc, GzipOpen(expected, 1).crc);
+  EXPECT_EQ(GzipDecompress(second_open.bytes + GzipClose(second_open, "# EOF\n")), expected + "# EOF\n");
+  // The first member is untouched by the second.
+  EXPECT_EQ(GzipOpenContents(first_open), join(a) + join(b) + join(Lines(2000, "kafka_c")));
+
+  // A third member reuses from the second only: the chunk only the first had is deflated again.
+  ChunkedGzipWriter third(second_chunks, 1);
+  third.AppendChunk(join(Lines(2000, "kafka_c")));
+  third.AppendChunk(join(a));
+  (void)third.Finish();
+  EXPECT_EQ(third.reused_chunks(), 1u);
+  EXPECT_EQ(third.deflated_chunks(), 1u);
+}
+
+TEST(ChunkedGzipWriterTest, a_chunk_repeated_in_one_member_is_deflated_once) {
+  const std::string chunk = Noise(50000, 9);
+  ChunkedGzipWriter writer(nullptr, 6);
+  writer.AppendChunk(chunk);
+  writer.AppendChunk(chunk);
+  const OpenGzip open = writer.Finish();
+  EXPECT_EQ(writer.deflated_chunks(), 1u);
+  EXPECT_EQ(writer.reused_chunks(), 1u);
+  EXPECT_EQ(GzipOpenContents(open), chunk + chunk);
+}
+
+TEST(ChunkedGzipWriterTest, nothing_appended_is_an_empty_open_member) {
+  ChunkedGzipWriter writer;
+  const OpenGzip open = writer.Finish();
+  EXPECT_EQ(open.size, 0u);
+  EXPECT_EQ(GzipDecompress(open.bytes + GzipClose(open, "only the tail")), "only the tail");
+  EXPECT_EQ(GzipOpenContents(open), "");
+}
+
+TEST(ChunkedGzipWriterTest, a_finished_writer_refuses_more) {
+  ChunkedGzipWriter writer;
+  writer.AppendChunk("x");
+  (void)writer.Finish();
+  EXPECT_THROW(writer.AppendChunk("y"), std::logic_error);
   EXPECT_THROW((void)writer.Finish(), std::logic_error);
 }
 
