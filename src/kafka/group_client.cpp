@@ -141,7 +141,7 @@ void GroupClient::Impl::ReopenIfWedged() {
   ++reopens;
   spdlog::warn(
       "kafka group client {}: {} requests unanswered and no answer for {} s: replaced the client with a "
-      "new one (closing the old one took {} ms)",
+      "new one (replacing it took {} ms)",
       options.client.client_id, outstanding, std::chrono::duration_cast<std::chrono::seconds>(silent).count(),
       std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count());
 }

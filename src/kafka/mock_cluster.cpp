@@ -89,8 +89,7 @@ void MockCluster::PushRequestErrors(int16_t api_key, int count, int error) {
   if (count < 1) {
     throw std::invalid_argument("mock cluster: request error count must be >= 1, got " + std::to_string(count));
   }
-  const std::vector<rd_kafka_resp_err_t> errors(static_cast<size_t>(count), static_cast<rd_kafka_resp_err_t>(error));
-  rd_kafka_mock_push_request_errors_array(impl_->cluster.get(), api_key, errors.size(), errors.data());
+  PushRequestErrors(api_key, std::vector<int>(static_cast<size_t>(count), error));
 }
 
 void MockCluster::PushRequestErrors(int16_t api_key, const std::vector<int>& errors) {
