@@ -467,6 +467,20 @@ def exporter():
                       "{{cluster}} {{kind}} tracked"),
                target(f"max by (cluster, kind) (kafka_perf_exporter_sampled_entities{{{C}}})",
                       "{{cluster}} {{kind}} sampled", ref="B")], w=8, h=8),
+        panel(L, "timeseries", "Rendering", "CPU spent rendering and compressing the exposition, once per "
+              "published snapshot (rate of kafka_perf_exporter_render_seconds_total, in cores), against the "
+              "process's whole CPU rate. A scrape never renders.",
+              [target(f"max by (instance) (rate(kafka_perf_exporter_render_seconds_total{{{I}}}[$__rate_interval]))",
+                      "{{instance}} render"),
+               target(f"max by (instance) (rate(process_cpu_seconds_total{{{I}}}[$__rate_interval]))",
+                      "{{instance}} process", ref="B")], unit=CORES, w=8, h=8),
+        panel(L, "timeseries", "Chunks reused per render", "Share of the exposition's chunks (~512 lines "
+              "each) whose text had not changed since the render before, so their compressed bytes were "
+              "copied, not compressed again (kafka_perf_exporter_render_chunks_total). Low while most "
+              "groups or topics change every cycle.",
+              [target(f"sum by (instance) (rate(kafka_perf_exporter_render_chunks_total{{{I},result=\"reused\"}}"
+                      f"[$__rate_interval])) / sum by (instance) (rate(kafka_perf_exporter_render_chunks_total"
+                      f"{{{I}}}[$__rate_interval]))", "{{instance}}")], unit="percentunit", w=8, h=8),
     ]
     ps.append(L.row("Freshness"))
     ps += [

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <chrono>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -173,6 +174,7 @@ struct App::Impl {
   std::string stats_token;                              // guarded by mutex; "" without token_file
   metrics::ReloadStats reload_stats{true, UnixNow()};   // guarded by mutex
   metrics::RenderCache render_cache;                    // thread-safe
+  metrics::RenderStats render_stats;                    // guarded by mutex
 
   // Reloads run on their own thread: stopping a collector waits for its request in flight, which must
   // not stall the HTTP thread.
@@ -189,6 +191,20 @@ struct App::Impl {
     return list;
   }
 
+  // RenderExposition through the cache of chunks, counted in render_stats.
+  std::shared_ptr<const metrics::Exposition> Render(const metrics::SnapshotList& snapshots,
+                                                    const metrics::RenderOptions& options) {
+    const auto start = std::chrono::steady_clock::now();
+    auto exposition = metrics::RenderExposition(snapshots, options, &render_cache);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::lock_guard lock(mutex);
+    ++render_stats.renders;
+    render_stats.seconds += seconds;
+    render_stats.chunks_reused += exposition->chunks_reused;
+    render_stats.chunks_deflated += exposition->chunks_deflated;
+    return exposition;
+  }
+
   void Publish(const std::shared_ptr<Slot>& slot, collect::SnapshotPtr snapshot) {
     metrics::SnapshotList copy;
     metrics::RenderOptions options;
@@ -202,7 +218,7 @@ struct App::Impl {
     }
     advisor.load()->Observe(copy);
     // Rendered on the collector's thread, once per new snapshot, never on a scrape.
-    auto exposition = metrics::RenderExposition(copy, options, &render_cache);
+    auto exposition = Render(copy, options);
     std::lock_guard lock(mutex);
     if (version > rendered_version) {  // two clusters may publish at once: keep the newest
       const bool over = options.max_series > 0 && exposition->series_unfolded > options.max_series;
@@ -232,7 +248,7 @@ struct App::Impl {
       options = render;
       version = ++published;
     }
-    auto exposition = metrics::RenderExposition(copy, options, &render_cache);
+    auto exposition = Render(copy, options);
     std::lock_guard lock(mutex);
     if (version > rendered_version) {
       rendered = std::move(exposition);
@@ -320,13 +336,15 @@ struct App::Impl {
     auto [list, exposition] = Current();
     const auto now = state::WallClock::now();
     metrics::ReloadStats reload;
+    metrics::RenderStats render_cost;
     {
       std::lock_guard lock(mutex);
       reload = reload_stats;
+      render_cost = render_stats;
     }
     std::string tail = metrics::RenderVolatile(
         list, now, metrics::ReadProcessStats(), build,
-        {governor->budget_cores(), governor->usage_cores(), governor->stretch()}, reload);
+        {governor->budget_cores(), governor->usage_cores(), governor->stretch()}, reload, render_cost);
     for (size_t i = 0; i < probes.size(); ++i) {
       tail += metrics::RenderProbe(*probes[i]->Snapshot(), probe_labels[i].first, probe_labels[i].second);
     }

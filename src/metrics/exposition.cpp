@@ -775,7 +775,8 @@ const std::string& Exposition::Text() const {
 
 std::string RenderVolatile(const SnapshotList& snapshots, state::WallClock::time_point now,
                            const ProcessStats& process, const BuildInfo& build,
-                           const GovernorStats& governor, const ReloadStats& reload) {
+                           const GovernorStats& governor, const ReloadStats& reload,
+                           const RenderStats& render) {
   FamilySet set;
   set.Add(Vol("kafka_perf_exporter_config_last_reload_successful"), reload.last_successful ? 1 : 0);
   if (reload.last_success_timestamp_seconds > 0) {
@@ -785,6 +786,12 @@ std::string RenderVolatile(const SnapshotList& snapshots, state::WallClock::time
   set.Add(Vol("kafka_perf_exporter_cpu_budget_cores"), governor.budget_cores);
   set.Add(Vol("kafka_perf_exporter_cpu_usage_cores"), governor.usage_cores);
   set.Add(Vol("kafka_perf_exporter_interval_stretch"), governor.stretch);
+  set.Add(Vol("kafka_perf_exporter_renders_total"), static_cast<double>(render.renders));
+  set.Add(Vol("kafka_perf_exporter_render_seconds_total"), render.seconds);
+  set.Add(Vol("kafka_perf_exporter_render_chunks_total"), {}, {{"result", "reused"}},
+          static_cast<double>(render.chunks_reused));
+  set.Add(Vol("kafka_perf_exporter_render_chunks_total"), {}, {{"result", "deflated"}},
+          static_cast<double>(render.chunks_deflated));
   for (const auto& s : snapshots) {
     if (s == nullptr) continue;
     const Labels base = BaseLabels(*s);

@@ -64,6 +64,15 @@ struct ReloadStats {
   double last_success_timestamp_seconds = 0;
 };
 
+/// What the renders of the snapshot exposition cost since the start (RenderExposition runs once per
+/// published snapshot), rendered per scrape.
+struct RenderStats {
+  uint64_t renders = 0;
+  double seconds = 0;           // wall time spent in RenderExposition
+  uint64_t chunks_reused = 0;   // chunks copied deflated from the render before
+  uint64_t chunks_deflated = 0;
+};
+
 /// Rendered text of everything derived from snapshots, held as an open gzip member only (a 10,000
 /// partition cluster renders ~47 MB of text that deflates to a few MB). Immutable once made.
 class Exposition {
@@ -120,9 +129,11 @@ std::shared_ptr<const Exposition> RenderExposition(const SnapshotList& snapshots
 
 /// Series that depend on the time of the scrape:
 /// kafka_perf_exporter_data_age_seconds{cluster,collector}, kafka_perf_exporter_build_info, and the
-/// process_* families from `process`, and the CPU governor's budget, usage and stretch. Pure function.
+/// process_* families from `process`, the CPU governor's budget, usage and stretch, the reloads'
+/// outcome and the renders' cost. Pure function.
 std::string RenderVolatile(const SnapshotList& snapshots, state::WallClock::time_point now,
                            const ProcessStats& process, const BuildInfo& build,
-                           const GovernorStats& governor = {}, const ReloadStats& reload = {});
+                           const GovernorStats& governor = {}, const ReloadStats& reload = {},
+                           const RenderStats& render = {});
 
 }  // namespace kpe::metrics

@@ -317,6 +317,14 @@ inline constexpr std::array kFamilies = {
     FamilySpec{"kafka_perf_exporter_interval_stretch", MetricType::Gauge, Part::kVolatile,
                "Factor the CPU governor applies to every sampling interval (1: none; above 1 while "
                "the exporter is over its CPU budget)."},
+    FamilySpec{"kafka_perf_exporter_render_chunks_total", MetricType::Counter, Part::kVolatile,
+               "Chunks of ~512 lines the snapshot exposition was deflated in, by result: reused "
+               "(unchanged since the render before, copied deflated) or deflated."},
+    FamilySpec{"kafka_perf_exporter_render_seconds_total", MetricType::Counter, Part::kVolatile,
+               "Time spent rendering and compressing the snapshot exposition (once per published "
+               "snapshot, never on a scrape)."},
+    FamilySpec{"kafka_perf_exporter_renders_total", MetricType::Counter, Part::kVolatile,
+               "Renders of the snapshot exposition (one per published snapshot)."},
     FamilySpec{"kafka_perf_exporter_requests_sent_total", MetricType::Counter, Part::kSnapshot,
                "Requests the exporter's own Kafka clients of the cluster sent since they started, by "
                "client (metadata: metadata and offsets; groups: group list, descriptions and "

@@ -41,6 +41,14 @@ grep -qE '^kafka_perf_exporter_group_discovery\{[^}]*mode="static"[^}]*\} 1$' "$
 grep -qE '^kafka_perf_exporter_group_list_refused\{[^}]*reason="unsupported"[^}]*\} 1$' "$body" || fail "the mock's ListGroups refusal should be exported"
 promtool_check "$body" || fail "promtool check metrics rejected the exposition with groups"
 
+# The exposition is rendered once per snapshot; renders after the first reuse the deflated chunks
+# whose text did not change (the demo's broker and config families, at least).
+value() { awk -v s="$1" '$1 == s { print $2 }' "$body"; }
+(( $(value kafka_perf_exporter_renders_total) > 1 )) || fail "kafka_perf_exporter_renders_total should count several renders"
+awk 'BEGIN { exit !(ARGV[1] > 0) }' "$(value kafka_perf_exporter_render_seconds_total)" || fail "render seconds should be > 0"
+(( $(value 'kafka_perf_exporter_render_chunks_total{result="reused"}') > 0 )) || fail "no chunk reused between renders"
+(( $(value 'kafka_perf_exporter_render_chunks_total{result="deflated"}') > 0 )) || fail "no chunk deflated"
+
 # gzip: one gzip member (the text's deflate made once, closed with the scrape's tail): curl reads it.
 curl -sf --compressed "$KPE_URL/metrics" -o "$KPE_TMP/curl_decoded.txt" || fail "curl --compressed cannot read /metrics"
 grep -q '^process_open_fds' "$KPE_TMP/curl_decoded.txt" || fail "curl --compressed lost the per-scrape tail"

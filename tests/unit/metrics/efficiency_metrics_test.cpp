@@ -81,5 +81,15 @@ TEST(EfficiencyMetricsTest, reload_outcome_is_rendered_per_scrape) {
   EXPECT_EQ(SampleValue(text, "kafka_perf_exporter_config_last_reload_success_timestamp_seconds"), 1700000000);
 }
 
+TEST(EfficiencyMetricsTest, render_cost_is_rendered_per_scrape) {
+  const std::string text =
+      RenderVolatile(One(BasicSnapshot()), At(kCollectedAt), ProcessStats{}, BuildInfo{"1", "2"},
+                     GovernorStats{}, ReloadStats{}, RenderStats{7, 0.75, 900, 40});
+  EXPECT_EQ(SampleValue(text, "kafka_perf_exporter_renders_total"), 7);
+  EXPECT_EQ(SampleValue(text, "kafka_perf_exporter_render_seconds_total"), 0.75);
+  EXPECT_EQ(SampleValue(text, R"(kafka_perf_exporter_render_chunks_total{result="reused"})"), 900);
+  EXPECT_EQ(SampleValue(text, R"(kafka_perf_exporter_render_chunks_total{result="deflated"})"), 40);
+}
+
 }  // namespace
 }  // namespace kpe::metrics
