@@ -23,4 +23,12 @@ bool ReturnLargeBlocksToTheSystem() {
 #endif
 }
 
+bool ReleaseFreeMemory() {
+#if defined(__GLIBC__)
+  return malloc_trim(0) == 1;
+#else
+  return false;
+#endif
+}
+
 }  // namespace kpe::app

@@ -12,4 +12,10 @@ namespace kpe::app {
 /// does nothing on other C libraries. Returns whether it changed the setting.
 bool ReturnLargeBlocksToTheSystem();
 
+/// Gives the free pages inside glibc's heaps back to the system (malloc_trim(0)). Called after each
+/// render: the render and the snapshot it replaces free tens of MB of small blocks, which glibc
+/// otherwise keeps resident until they are reused. Returns whether any memory was released (false on
+/// other C libraries).
+bool ReleaseFreeMemory();
+
 }  // namespace kpe::app

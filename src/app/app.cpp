@@ -219,22 +219,26 @@ struct App::Impl {
     advisor.load()->Observe(copy);
     // Rendered on the collector's thread, once per new snapshot, never on a scrape.
     auto exposition = Render(copy, options);
-    std::lock_guard lock(mutex);
-    if (version > rendered_version) {  // two clusters may publish at once: keep the newest
-      const bool over = options.max_series > 0 && exposition->series_unfolded > options.max_series;
-      if (over != over_budget) {
-        if (over) {
-          spdlog::warn("series budget {} exceeded ({} series): per-partition series of {} topics folded "
-                       "into per-topic aggregates (partition=\"all\")",
-                       options.max_series, exposition->series_unfolded, exposition->folded_topics);
-        } else {
-          spdlog::info("series within budget again: nothing folded");
+    {
+      std::lock_guard lock(mutex);
+      if (version > rendered_version) {  // two clusters may publish at once: keep the newest
+        const bool over = options.max_series > 0 && exposition->series_unfolded > options.max_series;
+        if (over != over_budget) {
+          if (over) {
+            spdlog::warn("series budget {} exceeded ({} series): per-partition series of {} topics folded "
+                         "into per-topic aggregates (partition=\"all\")",
+                         options.max_series, exposition->series_unfolded, exposition->folded_topics);
+          } else {
+            spdlog::info("series within budget again: nothing folded");
+          }
+          over_budget = over;
         }
-        over_budget = over;
+        rendered = std::move(exposition);
+        rendered_version = version;
       }
-      rendered = std::move(exposition);
-      rendered_version = version;
     }
+    // The render's small blocks and the replaced snapshot and exposition are freed by now.
+    ReleaseFreeMemory();
   }
 
   // Re-renders what is published (after a reload removed or added clusters, or changed the options).
