@@ -6,7 +6,6 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
-#include <algorithm>
 #include <stdexcept>
 #include <unordered_map>
 
@@ -73,66 +72,6 @@ void AppendLittleEndian32(std::string& out, uint32_t value) {
 
 // Header: magic, deflate, no flags, no mtime, no extra flags, OS unknown (RFC 1952 §2.3).
 constexpr char kHeader[] = {'\x1f', '\x8b', 8, 0, 0, 0, 0, 0, 0, '\xff'};
-
-struct GzipWriter::Stream {
-  z_stream zs{};
-};
-
-GzipWriter::GzipWriter(int level) : stream_(std::make_unique<Stream>()) {
-  if (deflateInit2(&stream_->zs, level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-    throw std::runtime_error("gzip: deflateInit2 failed");
-  }
-  open_.bytes.assign(kHeader, sizeof(kHeader));
-  open_.crc = static_cast<uint32_t>(crc32(0L, Z_NULL, 0));
-}
-
-GzipWriter::~GzipWriter() { deflateEnd(&stream_->zs); }
-
-void GzipWriter::Deflate(std::string_view data, int flush) {
-  z_stream& zs = stream_->zs;
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  zs.avail_in = static_cast<uInt>(data.size());
-  std::string& out = open_.bytes;
-  size_t written = out.size();
-  for (;;) {
-    // Expositions compress 20 to 30 times: grow by half rather than reserving deflateBound.
-    if (out.size() - written < 4096) out.resize(std::max(out.size() + out.size() / 2, written + 65536));
-    zs.next_out = reinterpret_cast<Bytef*>(out.data() + written);
-    zs.avail_out = static_cast<uInt>(out.size() - written);
-    const int rc = deflate(&zs, flush);
-    written = out.size() - zs.avail_out;
-    if (rc != Z_OK && rc != Z_BUF_ERROR) {
-      out.resize(written);
-      throw std::runtime_error("gzip: deflate failed");
-    }
-    // Done once every input byte is taken and, for a flush, deflate had output space left over.
-    if (zs.avail_in == 0 && (flush == Z_NO_FLUSH || zs.avail_out != 0)) break;
-  }
-  out.resize(written);
-}
-
-void GzipWriter::Append(std::string_view data) {
-  if (finished_) throw std::logic_error("gzip: Append after Finish");
-  if (data.empty()) return;
-  Deflate(data, Z_NO_FLUSH);
-  open_.crc = static_cast<uint32_t>(crc32(open_.crc, reinterpret_cast<const Bytef*>(data.data()),
-                                          static_cast<uInt>(data.size())));
-  open_.size += data.size();
-}
-
-OpenGzip GzipWriter::Finish() {
-  if (finished_) throw std::logic_error("gzip: Finish called twice");
-  finished_ = true;
-  Deflate({}, Z_SYNC_FLUSH);
-  open_.bytes.shrink_to_fit();
-  return std::move(open_);
-}
-
-OpenGzip GzipOpen(std::string_view data, int level) {
-  GzipWriter writer(level);
-  writer.Append(data);
-  return writer.Finish();
-}
 
 namespace {
 
@@ -246,6 +185,12 @@ OpenGzip ChunkedGzipWriter::Finish(std::shared_ptr<const GzipChunks>* chunks) {
   s.reuse.reset();
   s.scratch = std::string();
   return std::move(s.open);
+}
+
+OpenGzip GzipOpen(std::string_view data, int level) {
+  ChunkedGzipWriter writer(nullptr, level);
+  writer.AppendChunk(data);
+  return writer.Finish();
 }
 
 std::string GzipOpenContents(const OpenGzip& open) {

@@ -22,42 +22,19 @@ struct OpenGzip {
   uint64_t size = 0;  // length of `data`
 };
 
-/// Opens a member with `data` (see OpenGzip).
+/// Opens a member with `data` (see OpenGzip): a ChunkedGzipWriter given `data` as its one chunk.
 OpenGzip GzipOpen(std::string_view data, int level = 6);
-
-/// Opens a member from data given in pieces, so that the whole of it never has to be held at once:
-/// Finish gives what GzipOpen gives for the concatenation of the pieces. Not thread-safe.
-class GzipWriter {
- public:
-  explicit GzipWriter(int level = 6);
-  ~GzipWriter();
-  GzipWriter(const GzipWriter&) = delete;
-  GzipWriter& operator=(const GzipWriter&) = delete;
-
-  void Append(std::string_view data);
-  /// Ends the deflate with a sync flush and gives the open member; the writer takes no more data.
-  OpenGzip Finish();
-
- private:
-  struct Stream;
-  void Deflate(std::string_view data, int flush);
-
-  std::unique_ptr<Stream> stream_;
-  OpenGzip open_;
-  bool finished_ = false;
-};
 
 /// The deflated chunks a ChunkedGzipWriter made one member of, by content, for the writer of the next
 /// member to reuse. Immutable; thread-safe to share.
 class GzipChunks;
 
-/// Opens a member (what GzipOpen gives for the concatenation of the chunks) from chunks deflated one
-/// by one: each from an empty window and ended with a sync flush, so that its bytes refer to nothing
+/// Opens a member of the concatenation of the chunks, deflated one by one: each from an empty window and ended with a sync flush, so that its bytes refer to nothing
 /// before them and are valid at any byte-aligned place of any raw deflate stream (as pigz joins its
 /// blocks). A chunk whose content is one of `reuse`'s (same length and 128-bit XXH3 hash) is copied
 /// from there instead of deflated again: when few chunks of a big text change between two members,
-/// only those are compressed. The member is a little larger than GzipOpen's (each chunk starts with
-/// an empty window, and its flush adds 5 bytes). Not thread-safe.
+/// only those are compressed. The member is a little larger than one deflate of the whole text (each
+/// chunk starts with an empty window, and its flush adds 5 bytes). Not thread-safe.
 class ChunkedGzipWriter {
  public:
   explicit ChunkedGzipWriter(std::shared_ptr<const GzipChunks> reuse = nullptr, int level = 6);

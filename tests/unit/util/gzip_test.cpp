@@ -97,37 +97,8 @@ std::string Noise(size_t n, uint32_t seed) {
   return text;
 }
 
-TEST(GzipWriterTest, pieces_make_the_member_of_their_concatenation) {
-  const std::string a = "kafka_topic_partitions{topic=\"orders\"} 3\n";
-  const std::string b = Noise(300000, 7);
-  const std::string c(100000, 'x');
-  GzipWriter writer(1);
-  writer.Append(a);
-  writer.Append("");
-  writer.Append(b);
-  writer.Append(c);
-  const OpenGzip open = writer.Finish();
-  const std::string whole = a + b + c;
-  EXPECT_EQ(open.size, whole.size());
-  EXPECT_EQ(open.crc, GzipOpen(whole, 1).crc);
-  EXPECT_EQ(GzipDecompress(open.bytes + GzipClose(open, "tail\n")), whole + "tail\n");
-  EXPECT_EQ(GzipOpenContents(open), whole);
-}
-
-TEST(GzipWriterTest, nothing_appended_is_an_empty_open_member) {
-  GzipWriter writer;
-  const OpenGzip open = writer.Finish();
-  EXPECT_EQ(open.size, 0u);
-  EXPECT_EQ(GzipDecompress(open.bytes + GzipClose(open, "only the tail")), "only the tail");
-  EXPECT_EQ(GzipOpenContents(open), "");
-}
-
-TEST(GzipWriterTest, a_finished_writer_refuses_more) {
-  GzipWriter writer;
-  writer.Append("x");
-  (void)writer.Finish();
-  EXPECT_THROW(writer.Append("y"), std::logic_error);
-  EXPECT_THROW((void)writer.Finish(), std::logic_error);
+uint32_t Crc(const std::string& data) {
+  return static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(data.data()), static_cast<uInt>(data.size())));
 }
 
 std::vector<std::string> Lines(size_t count, const std::string& prefix) {
@@ -150,7 +121,7 @@ TEST(ChunkedGzipWriterTest, chunks_make_the_member_of_their_concatenation) {
   EXPECT_EQ(writer.deflated_chunks(), 3u);  // the empty one is nothing
   EXPECT_EQ(writer.reused_chunks(), 0u);
   EXPECT_EQ(open.size, whole.size());
-  EXPECT_EQ(open.crc, GzipOpen(whole, 1).crc);
+  EXPECT_EQ(open.crc, Crc(whole));
   EXPECT_EQ(GzipDecompress(open.bytes + GzipClose(open, "tail\n")), whole + "tail\n");
   EXPECT_EQ(GzipOpenContents(open), whole);
 }
@@ -180,7 +151,7 @@ TEST(ChunkedGzipWriterTest, a_second_member_deflates_only_the_chunks_that_change
   EXPECT_EQ(second.deflated_chunks(), 1u);
   const std::string expected = join(b) + join(c) + join(a);
   EXPECT_EQ(GzipOpenContents(second_open), expected);
-  EXPECT_EQ(second_open.crc, GzipOpen(expected, 1).crc);
+  EXPECT_EQ(second_open.crc, Crc(expected));
   EXPECT_EQ(GzipDecompress(second_open.bytes + GzipClose(second_open, "# EOF\n")), expected + "# EOF\n");
   // The first member is untouched by the second.
   EXPECT_EQ(GzipOpenContents(first_open), join(a) + join(b) + join(Lines(2000, "kafka_c")));
