@@ -12,8 +12,10 @@
 #include <optional>
 #include <set>
 #include <span>
+#include <stdexcept>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "metrics/family_set.h"
 #include "metrics/names.h"
@@ -680,7 +682,15 @@ std::optional<std::string> CheckTopicGranularity(const std::set<std::string>& fa
 
 std::shared_ptr<const Exposition> RenderExposition(const SnapshotList& snapshots,
                                                    const RenderOptions& options, RenderCache* cache) {
+  // Each family's text is cut every kChunkLines lines as it grows, and each cut is deflated (or
+  // found in the last render's chunks) at once: the plain text is never held whole, only the last
+  // cut of each family. The chunks are put in family order at the end.
+  util::ChunkedGzipWriter writer(cache != nullptr ? cache->Get() : nullptr, kGzipLevel);
+  std::array<std::vector<std::shared_ptr<const util::GzipChunk>>, kFamilyCount> family_chunks;
   FamilySet set;
+  set.ChunkEvery(RenderCache::kChunkLines, [&](size_t family, std::string_view text) {
+    family_chunks[family].push_back(writer.Make(text));
+  });
   ReservePartitionFamilies(snapshots, set);
   std::vector<const state::ClusterSnapshot*> clusters;
   for (const auto& s : snapshots) {
@@ -735,21 +745,14 @@ std::shared_ptr<const Exposition> RenderExposition(const SnapshotList& snapshots
   }
 
   exposition->series_unfolded = unfolded;
-  // Each family is cut into chunks, deflated (or reused) and freed in turn: the plain text is never
-  // held whole.
-  util::ChunkedGzipWriter writer(cache != nullptr ? cache->Get() : nullptr, kGzipLevel);
-  set.SerializeTo(Part::kSnapshot, &exposition->series, [&](std::string_view text) {
-    size_t begin = 0;
-    size_t lines = 0;
-    for (size_t end = text.find('\n'); end != std::string_view::npos; end = text.find('\n', end + 1)) {
-      if (++lines == RenderCache::kChunkLines) {
-        writer.AppendChunk(text.substr(begin, end + 1 - begin));
-        begin = end + 1;
-        lines = 0;
-      }
-    }
-    writer.AppendChunk(text.substr(begin));
+  set.SerializeTo(Part::kSnapshot, &exposition->series, [&](size_t family, std::string_view rest) {
+    for (const auto& chunk : family_chunks[family]) writer.Append(chunk);
+    family_chunks[family].clear();
+    writer.AppendChunk(rest);
   });
+  for (const auto& chunks : family_chunks) {
+    if (!chunks.empty()) throw std::logic_error("RenderExposition: a family outside the snapshot part was chunked");
+  }
   std::shared_ptr<const util::GzipChunks> chunks;
   exposition->gzip = writer.Finish(cache != nullptr ? &chunks : nullptr);
   exposition->chunks_reused = writer.reused_chunks();

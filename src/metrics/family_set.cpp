@@ -1,5 +1,7 @@
 #include "metrics/family_set.h"
 
+#include <algorithm>
+
 namespace kpe::metrics::internal {
 
 void FamilySet::Add(size_t family, const LabelText& labels, double value) {
@@ -9,15 +11,23 @@ void FamilySet::Add(size_t family, const LabelText& labels, double value) {
     AppendHeader(f.text, spec.name, spec.help, spec.type);
     const size_t header = f.text.size();
     AppendSample(f.text, spec.name, labels.View(), value);
+    f.lines = static_cast<size_t>(std::count(f.text.begin(), f.text.end(), '\n'));
     // Lines of one family differ in their values and label values only: size the text for the
-    // expected series from the first line, with room for longer values.
+    // expected series (at most a chunk's worth) from the first line, with room for longer values.
     constexpr size_t kSlack = 8;
-    if (f.expected > 1) f.text.reserve(header + f.expected * (f.text.size() - header + kSlack));
+    const size_t expected = chunk_lines_ > 0 ? std::min(f.expected, chunk_lines_) : f.expected;
+    if (expected > 1) f.text.reserve(header + expected * (f.text.size() - header + kSlack));
   } else {
     AppendSample(f.text, spec.name, labels.View(), value);
+    ++f.lines;
   }
   ++f.series;
   ++series_;
+  if (chunk_lines_ > 0 && f.lines >= chunk_lines_) {
+    chunk_sink_(family, f.text);
+    f.text.clear();  // keeps its capacity for the next chunk
+    f.lines = 0;
+  }
 }
 
 std::string FamilySet::Serialize(Part part, size_t* series) {
@@ -40,12 +50,12 @@ std::string FamilySet::Serialize(Part part, size_t* series) {
 }
 
 void FamilySet::SerializeTo(Part part, size_t* series,
-                            const std::function<void(std::string_view)>& sink) {
+                            const std::function<void(size_t, std::string_view)>& sink) {
   size_t samples = 0;
   for (size_t i = 0; i < kFamilyCount; ++i) {
     if (kFamilies[i].part != part) continue;
     samples += families_[i].series;
-    if (!families_[i].text.empty()) sink(families_[i].text);
+    if (families_[i].series > 0) sink(i, families_[i].text);
     families_[i] = Family();
   }
   if (series != nullptr) *series = samples;

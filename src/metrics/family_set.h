@@ -21,6 +21,14 @@ namespace kpe::metrics::internal {
 /// non-empty families of one Part in table (name) order. Not thread-safe; used by one render call.
 class FamilySet {
  public:
+  /// From now on, hands a family's text to `sink` each time it reaches `lines` lines (its HELP and
+  /// TYPE lines count) and empties it, so no family's text is held whole: the caller deflates each
+  /// chunk at once and puts the chunks in order later. SerializeTo then gives what is left of each.
+  void ChunkEvery(size_t lines, std::function<void(size_t family, std::string_view text)> sink) {
+    chunk_lines_ = lines;
+    chunk_sink_ = std::move(sink);
+  }
+
   /// Expects about `n` series of `family`, to size its text once its first line shows how long one
   /// is.
   void Reserve(size_t family, size_t n) { families_[family].expected = n; }
@@ -45,20 +53,25 @@ class FamilySet {
   /// Moves the text of the families of `part` out, in table order; `series` (when not null)
   /// receives their sample count.
   std::string Serialize(Part part, size_t* series);
-  /// Like Serialize, but gives the text family by family to `sink`, freeing each one's memory once
-  /// it is given, so the whole text is never held twice.
-  void SerializeTo(Part part, size_t* series, const std::function<void(std::string_view)>& sink);
+  /// Like Serialize, but gives the text family by family to `sink` (every family of `part` with a
+  /// series, even when ChunkEvery left none of its text), freeing each one's memory once it is
+  /// given, so the whole text is never held twice.
+  void SerializeTo(Part part, size_t* series,
+                   const std::function<void(size_t family, std::string_view text)>& sink);
 
  private:
   struct Family {
     std::string text;  // HELP and TYPE lines, then the sample lines
     size_t series = 0;
     size_t expected = 0;
+    size_t lines = 0;  // in `text`
   };
 
   std::array<Family, kFamilyCount> families_;
   size_t series_ = 0;
   LabelText scratch_;
+  size_t chunk_lines_ = 0;  // 0: never hand text out before SerializeTo
+  std::function<void(size_t, std::string_view)> chunk_sink_;
 };
 
 }  // namespace kpe::metrics::internal

@@ -91,16 +91,18 @@ ChunkKey KeyOf(std::string_view data) {
   return {h.low64, h.high64, data.size()};
 }
 
-struct Chunk {
+}  // namespace
+
+class GzipChunk {
+ public:
   std::string deflated;  // raw deflate from an empty window, ended with a sync flush
   uint32_t crc = 0;      // CRC-32 of the chunk's data
+  uint64_t size = 0;     // length of the chunk's data
 };
-
-}  // namespace
 
 class GzipChunks {
  public:
-  std::unordered_map<ChunkKey, std::shared_ptr<const Chunk>, ChunkKeyHash> chunks;
+  std::unordered_map<ChunkKey, std::shared_ptr<const GzipChunk>, ChunkKeyHash> chunks;
 };
 
 struct ChunkedGzipWriter::State {
@@ -126,12 +128,12 @@ ChunkedGzipWriter::~ChunkedGzipWriter() {
   if (state_->zs_ready) deflateEnd(&state_->zs);
 }
 
-void ChunkedGzipWriter::AppendChunk(std::string_view data) {
+std::shared_ptr<const GzipChunk> ChunkedGzipWriter::Make(std::string_view data) {
   State& s = *state_;
-  if (s.finished) throw std::logic_error("gzip: AppendChunk after Finish");
-  if (data.empty()) return;
+  if (s.finished) throw std::logic_error("gzip: Make after Finish");
+  if (data.empty()) return nullptr;
   const ChunkKey key = KeyOf(data);
-  std::shared_ptr<const Chunk> chunk;
+  std::shared_ptr<const GzipChunk> chunk;
   if (const auto it = s.made->chunks.find(key); it != s.made->chunks.end()) {
     chunk = it->second;
     ++reused_;
@@ -150,7 +152,8 @@ void ChunkedGzipWriter::AppendChunk(std::string_view data) {
     } else if (deflateReset(&s.zs) != Z_OK) {
       throw std::runtime_error("gzip: deflateReset failed");
     }
-    auto made = std::make_shared<Chunk>();
+    auto made = std::make_shared<GzipChunk>();
+    made->size = data.size();
     made->crc = static_cast<uint32_t>(
         crc32(0L, reinterpret_cast<const Bytef*>(data.data()), static_cast<uInt>(data.size())));
     // Deflated into a scratch buffer kept across chunks (zero-filled only when it grows), then copied
@@ -171,10 +174,18 @@ void ChunkedGzipWriter::AppendChunk(std::string_view data) {
     ++deflated_;
   }
   s.made->chunks.emplace(key, chunk);
-  s.open.bytes += chunk->deflated;
-  s.open.crc = static_cast<uint32_t>(crc32_combine(s.open.crc, chunk->crc, static_cast<z_off_t>(data.size())));
-  s.open.size += data.size();
+  return chunk;
 }
+
+void ChunkedGzipWriter::Append(const std::shared_ptr<const GzipChunk>& chunk) {
+  State& s = *state_;
+  if (s.finished) throw std::logic_error("gzip: Append after Finish");
+  if (chunk == nullptr) return;
+  s.open.bytes += chunk->deflated;
+  s.open.crc = static_cast<uint32_t>(crc32_combine(s.open.crc, chunk->crc, static_cast<z_off_t>(chunk->size)));
+  s.open.size += chunk->size;
+}
+
 
 OpenGzip ChunkedGzipWriter::Finish(std::shared_ptr<const GzipChunks>* chunks) {
   State& s = *state_;

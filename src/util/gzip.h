@@ -29,6 +29,10 @@ OpenGzip GzipOpen(std::string_view data, int level = 6);
 /// member to reuse. Immutable; thread-safe to share.
 class GzipChunks;
 
+/// One chunk a ChunkedGzipWriter deflated (or found in the chunks it reuses). Immutable; thread-safe
+/// to share.
+class GzipChunk;
+
 /// Opens a member of the concatenation of the chunks, deflated one by one: each from an empty window and ended with a sync flush, so that its bytes refer to nothing
 /// before them and are valid at any byte-aligned place of any raw deflate stream (as pigz joins its
 /// blocks). A chunk whose content is one of `reuse`'s (same length and 128-bit XXH3 hash) is copied
@@ -42,8 +46,15 @@ class ChunkedGzipWriter {
   ChunkedGzipWriter(const ChunkedGzipWriter&) = delete;
   ChunkedGzipWriter& operator=(const ChunkedGzipWriter&) = delete;
 
-  /// Appends one chunk (nothing for an empty one).
-  void AppendChunk(std::string_view data);
+  /// Deflates `data` as one chunk, or finds it among the chunks to reuse, without appending it:
+  /// a caller that produces its chunks out of order appends them in order later (Append). The
+  /// chunk counts as part of the member (for Finish's `chunks`) whether appended or not. nullptr
+  /// for empty data.
+  std::shared_ptr<const GzipChunk> Make(std::string_view data);
+  /// Appends a chunk this writer made (nothing for nullptr).
+  void Append(const std::shared_ptr<const GzipChunk>& chunk);
+  /// Appends one chunk (nothing for an empty one): Append(Make(data)).
+  void AppendChunk(std::string_view data) { Append(Make(data)); }
   /// Gives the open member; `chunks`, when not null, receives the chunks it was made of, for the
   /// writer of the next member. The writer takes no more data.
   OpenGzip Finish(std::shared_ptr<const GzipChunks>* chunks = nullptr);

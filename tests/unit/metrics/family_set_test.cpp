@@ -5,11 +5,13 @@
 #include <prometheus/metric_family.h>
 #include <prometheus/text_serializer.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "fixtures.h"
@@ -101,6 +103,47 @@ TEST(FamilySetTest, serializes_only_the_families_of_the_part_asked_for) {
 
   EXPECT_EQ(text.find("kafka_up"), std::string::npos);
   EXPECT_NE(text.find("process_threads 3\n"), std::string::npos);
+}
+
+TEST(FamilySetTest, chunk_every_hands_out_each_family_every_n_lines_and_serialize_to_the_rest) {
+  constexpr size_t kA = FamilyIndex("kafka_topic_partition_current_offset", Part::kSnapshot);
+  constexpr size_t kB = FamilyIndex("kafka_topic_partition_oldest_offset", Part::kSnapshot);
+  FamilySet set;
+  std::vector<std::pair<size_t, std::string>> chunks;
+  set.ChunkEvery(4, [&](size_t family, std::string_view text) { chunks.emplace_back(family, text); });
+  std::string whole_a;
+  std::string whole_b;
+  // A: HELP, TYPE and 6 samples (8 lines, two whole chunks); B: HELP, TYPE and 3 samples.
+  const std::vector<Label> base = {{"topic", "t"}};
+  for (int i = 0; i < 6; ++i) {
+    const std::string partition = std::to_string(i);
+    set.Add(kA, base, {{"partition", partition}}, i);
+    if (i < 3) set.Add(kB, base, {{"partition", partition}}, 10 + i);
+  }
+  ASSERT_EQ(chunks.size(), 3u);
+  EXPECT_EQ(chunks[0].first, kA);  // A reached 4 lines first, then B, then A again
+  EXPECT_EQ(chunks[1].first, kB);
+  EXPECT_EQ(chunks[2].first, kA);
+  for (const auto& [family, text] : chunks) {
+    EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 4) << text;
+    (family == kA ? whole_a : whole_b) += text;
+  }
+  EXPECT_TRUE(chunks[0].second.starts_with("# HELP kafka_topic_partition_current_offset "));
+  EXPECT_TRUE(chunks[2].second.ends_with("partition=\"5\",topic=\"t\"} 5\n")) << chunks[2].second;
+
+  std::vector<std::pair<size_t, std::string>> rest;
+  size_t series = 0;
+  set.SerializeTo(Part::kSnapshot, &series,
+                  [&](size_t family, std::string_view text) { rest.emplace_back(family, text); });
+  EXPECT_EQ(series, 9u);
+  // Both families are given, A with nothing left (its text was just handed out), in table order.
+  ASSERT_EQ(rest.size(), 2u);
+  EXPECT_EQ(rest[0].first, std::min(kA, kB));
+  EXPECT_EQ(rest[1].first, std::max(kA, kB));
+  for (const auto& [family, text] : rest) (family == kA ? whole_a : whole_b) += text;
+  EXPECT_EQ(std::count(whole_a.begin(), whole_a.end(), '\n'), 8);
+  EXPECT_EQ(std::count(whole_b.begin(), whole_b.end(), '\n'), 5);
+  EXPECT_NE(whole_b.find("partition=\"2\",topic=\"t\"} 12\n"), std::string::npos) << whole_b;
 }
 
 TEST(LabelTextTest, series_label_wins_over_a_base_label_of_the_same_name_and_order_is_kept) {

@@ -126,6 +126,33 @@ TEST(ChunkedGzipWriterTest, chunks_make_the_member_of_their_concatenation) {
   EXPECT_EQ(GzipOpenContents(open), whole);
 }
 
+TEST(ChunkedGzipWriterTest, chunks_made_out_of_order_are_appended_in_order) {
+  const std::string first = Noise(30000, 11);
+  const std::string second = "# TYPE b gauge\nb 2\n";
+  const std::string third = Noise(50000, 12);
+  ChunkedGzipWriter writer(nullptr, 1);
+  const auto c3 = writer.Make(third);
+  const auto c1 = writer.Make(first);
+  const auto c2 = writer.Make(second);
+  EXPECT_EQ(writer.Make(""), nullptr);
+  writer.Append(c1);
+  writer.Append(c2);
+  writer.Append(nullptr);
+  writer.Append(c3);
+  std::shared_ptr<const GzipChunks> made;
+  const OpenGzip open = writer.Finish(&made);
+  EXPECT_EQ(writer.deflated_chunks(), 3u);
+  EXPECT_EQ(open.size, first.size() + second.size() + third.size());
+  EXPECT_EQ(GzipOpenContents(open), first + second + third);
+  // Every chunk made counts for the next member, appended or not.
+  ChunkedGzipWriter next(made, 1);
+  next.AppendChunk(third);
+  next.AppendChunk(first);
+  EXPECT_EQ(next.reused_chunks(), 2u);
+  EXPECT_EQ(next.deflated_chunks(), 0u);
+  EXPECT_EQ(GzipOpenContents(next.Finish()), third + first);
+}
+
 TEST(ChunkedGzipWriterTest, a_second_member_deflates_only_the_chunks_that_changed) {
   const auto a = Lines(2000, "kafka_a");
   const auto b = Lines(2000, "kafka_b");
@@ -189,6 +216,7 @@ TEST(ChunkedGzipWriterTest, a_finished_writer_refuses_more) {
   writer.AppendChunk("x");
   (void)writer.Finish();
   EXPECT_THROW(writer.AppendChunk("y"), std::logic_error);
+  EXPECT_THROW((void)writer.Make("y"), std::logic_error);
   EXPECT_THROW((void)writer.Finish(), std::logic_error);
 }
 
