@@ -467,9 +467,10 @@ def exporter():
                       "{{cluster}} {{kind}} tracked"),
                target(f"max by (cluster, kind) (kafka_perf_exporter_sampled_entities{{{C}}})",
                       "{{cluster}} {{kind}} sampled", ref="B")], w=8, h=8),
-        panel(L, "timeseries", "Rendering", "CPU spent rendering and compressing the exposition, once per "
-              "published snapshot (rate of kafka_perf_exporter_render_seconds_total, in cores), against the "
-              "process's whole CPU rate. A scrape never renders.",
+        panel(L, "timeseries", "Rendering", "Time spent rendering and compressing the exposition, once per "
+              "published snapshot (rate of kafka_perf_exporter_render_seconds_total: wall time on one "
+              "thread, so close to its CPU unless the machine is busy), against the process's whole CPU "
+              "rate. A scrape never renders.",
               [target(f"max by (instance) (rate(kafka_perf_exporter_render_seconds_total{{{I}}}[$__rate_interval]))",
                       "{{instance}} render"),
                target(f"max by (instance) (rate(process_cpu_seconds_total{{{I}}}[$__rate_interval]))",

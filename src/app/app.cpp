@@ -237,7 +237,8 @@ struct App::Impl {
         rendered_version = version;
       }
     }
-    // The render's small blocks and the replaced snapshot and exposition are freed by now.
+    // The render's small blocks are freed by now, and so are the replaced snapshot and exposition
+    // unless a scrape or a collector still holds them (the next trim gets them).
     ReleaseFreeMemory();
   }
 
