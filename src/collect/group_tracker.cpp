@@ -1,13 +1,30 @@
 #include "collect/group_tracker.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
+#include <string>
+#include <tuple>
 
 namespace kpe::collect {
 
 namespace {
 
 double Seconds(state::WallClock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+struct GroupPartitionRef {
+  const std::string& topic;
+  int32_t partition;
+};
+
+/// The entry of `partitions` (sorted by topic, partition) for `ref`; null when there is none.
+const state::GroupPartition* FindPartition(const std::vector<state::GroupPartition>& partitions,
+                                           const GroupPartitionRef& ref) {
+  const auto it = std::lower_bound(partitions.begin(), partitions.end(), ref, [](const auto& p, const auto& r) {
+    return std::tie(p.topic, p.partition) < std::tie(r.topic, r.partition);
+  });
+  return it != partitions.end() && it->topic == ref.topic && it->partition == ref.partition ? &*it : nullptr;
+}
 
 }  // namespace
 
@@ -120,9 +137,25 @@ state::ConsumerGroup GroupTracker::EvaluateOne(
   std::vector<state::PartitionStatus> statuses;
   // Sized once: grown by doubling, the partitions of 500 groups held up to 1.7 times their size.
   group.partitions.reserve(offsets.offsets.size());
+  std::map<std::string, int> unreadable;  // per-partition errors, by message
   for (const auto& commit : offsets.offsets) {
     const auto partition = watched.find({commit.topic, commit.partition});
-    if (partition == watched.end() || commit.offset < 0) continue;
+    if (partition == watched.end()) continue;
+    if (!commit.error.empty()) {
+      // The broker could not give this partition's commit: serve the last good read of it as it was
+      // (its commit window is kept), and say why in the group's error.
+      ++unreadable[commit.error];
+      const GroupPartitionRef ref{commit.topic, commit.partition};
+      const auto* last = previous == nullptr ? nullptr : FindPartition(previous->partitions, ref);
+      if (last != nullptr) {
+        group_topics.insert(commit.topic);
+        committed_by_topic[commit.topic].insert(commit.partition);
+        statuses.push_back(last->status);
+        group.partitions.push_back(*last);
+      }
+      continue;
+    }
+    if (commit.offset < 0) continue;
     group_topics.insert(commit.topic);
     committed_by_topic[commit.topic].insert(commit.partition);
 
@@ -170,6 +203,10 @@ state::ConsumerGroup GroupTracker::EvaluateOne(
     t.uncommitted_partitions = count == partition_counts.end() ? 0 : count->second - committed;
     if (const auto rate = rates.find(topic); rate != rates.end()) t.commit_rate = rate->second;
     group.topics.push_back(std::move(t));
+  }
+  for (const auto& [message, count] : unreadable) {
+    group.error += (group.error.empty() ? "" : "; ") + std::string("offsets: ") + std::to_string(count) +
+                   (count == 1 ? " partition: " : " partitions: ") + message;
   }
   group.status = state::EvaluateGroup(statuses, has_members, group.state);
   group.observed_at = now;

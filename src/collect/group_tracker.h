@@ -39,6 +39,9 @@ class GroupTracker {
 
   /// The groups answered this cycle, sorted by id. Forgets the windows of their partitions that no
   /// longer have a commit.
+  /// A partition whose committed offset the broker answered with an error (CommittedOffset::error)
+  /// keeps its entry from `previous` as it was, and its commit window; the group's error says
+  /// "offsets: N partitions: <message>" per message.
   /// commit_rate of a group topic sums its partitions' own committed-offset advances since their
   /// previous observation (a partition rewinding or committing for the first time adds nothing).
   /// A group whose committed offsets could not be read (GroupOffsets::error) has the error and keeps,

@@ -269,6 +269,35 @@ TEST(BrokerGroupsTest, group_without_commits_has_no_lag_series_and_is_empty) {
   EXPECT_EQ(idle->status, state::GroupStatus::kEmpty);
 }
 
+TEST(BrokerGroupsTest, a_partition_answered_with_an_error_keeps_its_last_read_and_the_group_says_why) {
+  constexpr int kUnknownTopicOrPartition = 3;
+  TestBroker broker(kBrokerState);
+  Harness h(Cluster(broker.Bootstrap()));
+  const auto good = h.Cycle();
+  ASSERT_EQ(FindGroup(*good, "billing")->partitions.size(), 2u);
+
+  // Partition 1's commit moves on, but the broker answers it with a per-partition error.
+  broker.Control(R"({"op":"set","path":["groups","billing","offsets","orders","1"],"value":{"offset":20,"error_code":)" +
+                 std::to_string(kUnknownTopicOrPartition) + "}}");
+  broker.Control(R"({"op":"set","path":["groups","billing","offsets","orders","0"],"value":95})");
+  const auto snapshot = h.Cycle();
+  const auto* billing = FindGroup(*snapshot, "billing");
+  ASSERT_NE(billing, nullptr);
+  EXPECT_NE(billing->error.find("offsets: 1 partition: "), std::string::npos) << billing->error;
+  ASSERT_EQ(billing->partitions.size(), 2u) << "the partition's series would be lost";
+  EXPECT_EQ(billing->partitions[0].committed_offset, 95);
+  EXPECT_EQ(billing->partitions[1].committed_offset, 50);  // its last good read
+  EXPECT_EQ(billing->partitions[1].lag, 0);
+
+  broker.Control(R"({"op":"set","path":["groups","billing","offsets","orders","1"],"value":20})");
+  const auto fixed = h.Cycle();
+  billing = FindGroup(*fixed, "billing");
+  EXPECT_EQ(billing->error, "");
+  ASSERT_EQ(billing->partitions.size(), 2u);
+  EXPECT_EQ(billing->partitions[1].committed_offset, 20);
+  EXPECT_EQ(billing->partitions[1].status, state::PartitionStatus::kRewind);  // 50 -> 20: its window was kept
+}
+
 TEST(BrokerGroupsTest, refused_listing_falls_back_to_static_groups_and_says_why) {
   TestBroker broker(kBrokerState);
   broker.Control(R"({"op":"refuse","api":"ListGroups","error_code":31})");

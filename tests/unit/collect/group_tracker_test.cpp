@@ -206,6 +206,49 @@ TEST(GroupTrackerTest, unreadable_offsets_without_an_earlier_read_give_no_partit
   EXPECT_EQ(groups[0].observed_at, WallClock::time_point{});
 }
 
+TEST(GroupTrackerTest, a_partition_answered_with_an_error_keeps_its_last_read_and_the_group_says_why) {
+  GroupTracker tracker;
+  tracker.ObserveTopics(Orders(100, 50, kT0), kT0);
+  const auto good =
+      tracker.Evaluate(Answers({{"orders", 0, 90, ""}, {"orders", 1, 40, ""}}), Orders(100, 50, kT0), kT0);
+  const auto later = kT0 + 15s;
+  tracker.ObserveTopics(Orders(130, 60, later), later);
+  const auto groups = tracker.Evaluate(
+      Answers({{"orders", 0, 120, ""}, {"orders", 1, -1, "Broker: Unknown topic or partition"}}),
+      Orders(130, 60, later), later, good);
+  ASSERT_EQ(groups.size(), 1u);
+  const auto& g = groups[0];
+  EXPECT_EQ(g.error, "offsets: 1 partition: Broker: Unknown topic or partition");
+  ASSERT_EQ(g.partitions.size(), 2u);
+  EXPECT_EQ(g.partitions[0].committed_offset, 120);  // read now
+  EXPECT_EQ(g.partitions[0].lag, 10);
+  EXPECT_EQ(g.partitions[1].committed_offset, 40);  // the last good read, as it was
+  EXPECT_EQ(g.partitions[1].lag, 10);
+  ASSERT_EQ(g.topics.size(), 1u);
+  EXPECT_EQ(g.topics[0].committed_sum, 160);
+  EXPECT_EQ(g.topics[0].lag_sum, 20);
+  EXPECT_EQ(g.topics[0].uncommitted_partitions, 0);
+  EXPECT_EQ(tracker.tracked_commit_windows(), 2u);  // kept for when it answers again
+
+  // Answered again: its rate counts from its own last good observation.
+  const auto again = tracker.Evaluate(Answers({{"orders", 0, 120, ""}, {"orders", 1, 70, ""}}),
+                                      Orders(130, 70, kT0 + 30s), kT0 + 30s, groups);
+  EXPECT_EQ(again[0].error, "");
+  ASSERT_TRUE(again[0].topics[0].commit_rate.has_value());
+  EXPECT_NEAR(*again[0].topics[0].commit_rate, 0.0 / 15 + 30.0 / 30, 1e-9);  // 0 did not move
+}
+
+TEST(GroupTrackerTest, partitions_answered_with_errors_and_never_read_are_not_served_but_counted) {
+  GroupTracker tracker;
+  const auto groups = tracker.Evaluate(Answers({{"orders", 0, -1, "Broker: Unknown topic or partition"},
+                                                {"orders", 1, -1, "Broker: Unknown topic or partition"}}),
+                                       Orders(100, 50, kT0), kT0);
+  ASSERT_EQ(groups.size(), 1u);
+  EXPECT_EQ(groups[0].error, "offsets: 2 partitions: Broker: Unknown topic or partition");
+  EXPECT_TRUE(groups[0].partitions.empty());
+  EXPECT_EQ(tracker.tracked_commit_windows(), 0u);
+}
+
 TEST(GroupTrackerTest, state_comes_from_the_listing_when_not_described) {
   GroupTracker tracker;
   const auto topics = Orders(100, 50, kT0);
