@@ -17,12 +17,18 @@ struct GroupPartitionRef {
   int32_t partition;
 };
 
+/// Orders anything with `topic` and `partition` by them.
+struct ByPartition {
+  template <class A, class B>
+  bool operator()(const A& a, const B& b) const {
+    return std::tie(a.topic, a.partition) < std::tie(b.topic, b.partition);
+  }
+};
+
 /// The entry of `partitions` (sorted by topic, partition) for `ref`; null when there is none.
 const state::GroupPartition* FindPartition(const std::vector<state::GroupPartition>& partitions,
                                            const GroupPartitionRef& ref) {
-  const auto it = std::lower_bound(partitions.begin(), partitions.end(), ref, [](const auto& p, const auto& r) {
-    return std::tie(p.topic, p.partition) < std::tie(r.topic, r.partition);
-  });
+  const auto it = std::lower_bound(partitions.begin(), partitions.end(), ref, ByPartition());
   return it != partitions.end() && it->topic == ref.topic && it->partition == ref.partition ? &*it : nullptr;
 }
 
@@ -72,25 +78,17 @@ std::vector<state::ConsumerGroup> GroupTracker::Evaluate(const GroupCycleAnswers
                                  partition_counts, now));
   }
   std::sort(groups.begin(), groups.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
-
-  // Forget the partitions of the groups read now that no longer have a commit (bounded memory under
-  // churn); a group whose offsets could not be read keeps its windows.
-  std::set<std::string> answered;
-  for (size_t i = 0; i < answers.group_ids.size() && i < answers.offsets.size(); ++i) {
-    if (answers.offsets[i].error.empty()) answered.insert(answers.group_ids[i]);
-  }
-  std::set<GroupPartitionKey> live_partitions;
-  for (const auto& group : groups) {
-    for (const auto& p : group.partitions) live_partitions.insert({group.id, p.topic, p.partition});
-  }
-  std::erase_if(windows_, [&](const auto& e) {
-    return answered.count(std::get<0>(e.first)) != 0 && live_partitions.count(e.first) == 0;
-  });
   return groups;
 }
 
 void GroupTracker::RetainGroups(const std::set<std::string>& live) {
-  std::erase_if(windows_, [&](const auto& e) { return live.count(std::get<0>(e.first)) == 0; });
+  std::erase_if(windows_, [&](const auto& e) { return live.count(e.first) == 0; });
+}
+
+size_t GroupTracker::tracked_commit_windows() const {
+  size_t count = 0;
+  for (const auto& [id, windows] : windows_) count += windows.size();
+  return count;
 }
 
 state::ConsumerGroup GroupTracker::EvaluateOne(
@@ -138,6 +136,18 @@ state::ConsumerGroup GroupTracker::EvaluateOne(
   // Sized once: grown by doubling, the partitions of 500 groups held up to 1.7 times their size.
   group.partitions.reserve(offsets.offsets.size());
   std::map<std::string, int> unreadable;  // per-partition errors, by message
+  // The group's windows are rebuilt in commit order: those of partitions without a commit now are
+  // forgotten (bounded memory under churn). Only the windows move out of `old`, so its keys stay
+  // sorted for the lookups.
+  std::vector<PartitionWindow>& old = windows_[id];
+  std::vector<PartitionWindow> next;
+  next.reserve(offsets.offsets.size());
+  const auto window_of = [&](const std::string& topic, int32_t partition) -> state::CommitWindow& {
+    PartitionWindow& entry = next.emplace_back(PartitionWindow{topic, partition, state::CommitWindow(options_.window_size)});
+    const auto it = std::lower_bound(old.begin(), old.end(), GroupPartitionRef{topic, partition}, ByPartition());
+    if (it != old.end() && it->topic == topic && it->partition == partition) entry.window = std::move(it->window);
+    return entry.window;
+  };
   for (const auto& commit : offsets.offsets) {
     const auto partition = watched.find({commit.topic, commit.partition});
     if (partition == watched.end()) continue;
@@ -152,6 +162,7 @@ state::ConsumerGroup GroupTracker::EvaluateOne(
         committed_by_topic[commit.topic].insert(commit.partition);
         statuses.push_back(last->status);
         group.partitions.push_back(*last);
+        (void)window_of(commit.topic, commit.partition);  // kept as it was
       }
       continue;
     }
@@ -168,8 +179,7 @@ state::ConsumerGroup GroupTracker::EvaluateOne(
     if (const auto history = histories_.find({commit.topic, commit.partition}); history != histories_.end()) {
       out.lag_seconds = history->second.LagSeconds(commit.offset, now);
     }
-    auto& window =
-        windows_.try_emplace({id, commit.topic, commit.partition}, options_.window_size).first->second;
+    state::CommitWindow& window = window_of(commit.topic, commit.partition);
     if (!window.samples().empty()) {
       // Consumption rate from this partition's own previous observation, so a partition that gets
       // its first commit (or one that rewinds) adds no spike.
@@ -189,6 +199,13 @@ state::ConsumerGroup GroupTracker::EvaluateOne(
     return std::tie(a.topic, a.partition) < std::tie(b.topic, b.partition);
   });
   group.partitions.shrink_to_fit();  // commits on unwatched partitions were skipped
+  std::sort(next.begin(), next.end(), ByPartition());
+  next.shrink_to_fit();
+  if (next.empty()) {
+    windows_.erase(id);
+  } else {
+    old = std::move(next);
+  }
 
   for (const auto& topic : group_topics) {
     state::GroupTopic t;
