@@ -553,9 +553,22 @@ size_t ClusterCollector::CollectGroups(state::ClusterSnapshot& snapshot) {
   for (auto& group : snapshot.groups) {
     if (live.count(group.id) != 0) merged[group.id] = std::move(group);
   }
-  std::map<std::string, const state::ConsumerGroup*> before;
-  for (const auto& [id, group] : merged) before[id] = &group;
+  // Groups never read whose offsets did not come back in time (not sent before the deadline, or
+  // behind a slow coordinator): nothing is known of them, so they stay due at the next tick rather
+  // than wait a stretched interval like an alarm. Each tick then reads as many as fit in its deadline.
+  std::set<std::string> never_read_timeouts;
+  for (size_t i = 0; i < answers.group_ids.size() && i < answers.offsets.size(); ++i) {
+    if (answers.offsets[i].kind != kafka::ErrorKind::kTimeout) continue;
+    const auto old = merged.find(answers.group_ids[i]);
+    if (old == merged.end() || old->second.observed_at == state::WallClock::time_point{}) {
+      never_read_timeouts.insert(answers.group_ids[i]);
+    }
+  }
   for (auto& group : evaluated) {
+    if (never_read_timeouts.count(group.id) != 0) {
+      merged[group.id] = std::move(group);
+      continue;
+    }
     Activity activity = Activity::kSteady;
     const auto old = merged.find(group.id);
     if (group.status == state::GroupStatus::kWarning || group.status == state::GroupStatus::kStalled ||

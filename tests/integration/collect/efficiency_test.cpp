@@ -9,6 +9,7 @@
 #include "../kafka/commit_support.h"
 #include "../kafka/test_broker.h"
 #include "collect/cluster_collector.h"
+#include "collect/cpu_governor.h"
 #include "kafka/mock_cluster.h"
 
 namespace kpe::collect {
@@ -48,9 +49,9 @@ const state::ConsumerGroup& GroupOf(const state::ClusterSnapshot& s, const std::
 
 class Collector {
  public:
-  Collector(config::ClusterConfig cluster, config::CollectionConfig collection)
+  Collector(config::ClusterConfig cluster, config::CollectionConfig collection, CpuGovernor* governor = nullptr)
       : validated_{std::move(cluster), config::NameFilter({}, "topics"), config::NameFilter({}, "groups")},
-        collector_(validated_, CollectorSettings(collection), [this](SnapshotPtr) { ++published_; }) {}
+        collector_(validated_, CollectorSettings(collection), [this](SnapshotPtr) { ++published_; }, governor) {}
   SnapshotPtr Cycle() { return collector_.Cycle(); }
   int published() const { return published_; }
 
@@ -196,6 +197,37 @@ TEST(RequestCountTest, requests_sent_per_client_and_type_match_what_the_broker_r
   const auto later = c.Cycle();
   EXPECT_GE(Sent(*later, "groups", "OffsetFetch"), offset_fetches);
   EXPECT_GE(Sent(*later, "metadata", "Metadata"), metadata_before);
+}
+
+TEST(AdaptiveGroupsTest, a_group_never_read_that_timed_out_is_asked_again_at_the_next_tick_even_when_stretched) {
+  // A process far over its budget: the governor stretches every interval to its maximum (×64), so an
+  // alarming group waits 64 × 100 ms - 100 ms before it is asked again.
+  double cpu = 0;
+  CpuGovernor governor(0.01, 4s, [&cpu] { return cpu += 100; });
+  const auto start = std::chrono::steady_clock::now() - 60s;
+  for (int i = 0; i < 20; ++i) governor.Update(start + i * 2s);
+  ASSERT_GE(governor.stretch(), 60);
+
+  TestBroker broker(kBrokerState);
+  auto collection = Collection(true, true);
+  collection.timeout = 1000ms;
+  Collector c(Cluster(broker.Bootstrap()), collection, &governor);
+  broker.Control(R"({"op":"delay","api":"OffsetFetch","ms":1500})");
+  const auto first = c.Cycle();
+  EXPECT_TRUE(GroupOf(*first, "billing").partitions.empty());
+  EXPECT_NE(GroupOf(*first, "billing").error.find("no answer within"), std::string::npos)
+      << GroupOf(*first, "billing").error;
+
+  broker.Control(R"({"op":"delay","api":"OffsetFetch","ms":0})");
+  std::this_thread::sleep_for(800ms);  // the late answer comes and goes
+  const int fetches = broker.RequestCount("OffsetFetch");
+  const auto second = c.Cycle();
+  EXPECT_GT(broker.RequestCount("OffsetFetch"), fetches) << "the group was not asked again";
+  const auto& billing = GroupOf(*second, "billing");
+  EXPECT_EQ(billing.error, "");
+  EXPECT_EQ(billing.observed_at, second->collected_at);
+  ASSERT_EQ(billing.partitions.size(), 1u);
+  EXPECT_EQ(billing.partitions[0].committed_offset, 90);
 }
 
 class AdaptiveTest : public ::testing::Test {
