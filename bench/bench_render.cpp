@@ -139,7 +139,7 @@ std::shared_ptr<const kpe::state::ClusterSnapshot> Changed(const kpe::state::Clu
                                                            int round, int groups, int topics) {
   auto s = std::make_shared<kpe::state::ClusterSnapshot>(base);
   for (int k = 0; k < groups && !s->groups.empty(); ++k) {
-    auto& group = s->groups[static_cast<size_t>(round * groups + k) % s->groups.size()];
+    auto& group = s->groups.Mutable(static_cast<size_t>(round * groups + k) % s->groups.size());
     for (auto& p : group.partitions) {
       p.committed_offset += round + 1;
       p.lag = std::max<int64_t>(0, p.lag.value_or(0) - 1) + round % 3;

@@ -549,9 +549,11 @@ size_t ClusterCollector::CollectGroups(state::ClusterSnapshot& snapshot) {
 
   // Merge: groups sampled now replace their previous values; the others are served as they were.
   const std::set<std::string> live(listed.begin(), listed.end());
-  std::map<std::string, state::ConsumerGroup> merged;
-  for (auto& group : snapshot.groups) {
-    if (live.count(group.id) != 0) merged[group.id] = std::move(group);
+  // Groups not sampled now stay shared with the previous snapshot (see state::GroupList).
+  std::map<std::string, state::GroupList::Ptr> merged;
+  for (size_t i = 0; i < snapshot.groups.size(); ++i) {
+    const auto& id = snapshot.groups[i].id;
+    if (live.count(id) != 0) merged[id] = snapshot.groups.shared(i);
   }
   // Groups never read whose offsets did not come back in time (not sent before the deadline, or
   // behind a slow coordinator): nothing is known of them, so they stay due at the next tick rather
@@ -560,17 +562,19 @@ size_t ClusterCollector::CollectGroups(state::ClusterSnapshot& snapshot) {
   for (size_t i = 0; i < answers.group_ids.size() && i < answers.offsets.size(); ++i) {
     if (answers.offsets[i].kind != kafka::ErrorKind::kTimeout) continue;
     const auto old = merged.find(answers.group_ids[i]);
-    if (old == merged.end() || old->second.observed_at == state::WallClock::time_point{}) {
+    if (old == merged.end() || old->second->observed_at == state::WallClock::time_point{}) {
       never_read_timeouts.insert(answers.group_ids[i]);
     }
   }
   for (auto& group : evaluated) {
-    if (never_read_timeouts.count(group.id) != 0) {
-      merged[group.id] = std::move(group);
+    // A copy: the right operand of = is evaluated first, and Make moves group.id away.
+    const std::string id = group.id;
+    if (never_read_timeouts.count(id) != 0) {
+      merged[id] = state::GroupList::Make(std::move(group));
       continue;
     }
     Activity activity = Activity::kSteady;
-    const auto old = merged.find(group.id);
+    const auto old = merged.find(id);
     if (group.status == state::GroupStatus::kWarning || group.status == state::GroupStatus::kStalled ||
         group.status == state::GroupStatus::kStopped || group.status == state::GroupStatus::kRewind ||
         !group.error.empty()) {
@@ -579,7 +583,7 @@ size_t ClusterCollector::CollectGroups(state::ClusterSnapshot& snapshot) {
       activity = Activity::kChanging;
     } else {
       int64_t lag_before = 0, lag_now = 0, committed_before = 0, committed_now = 0;
-      for (const auto& t : old->second.topics) lag_before += t.lag_sum, committed_before += t.committed_sum;
+      for (const auto& t : old->second->topics) lag_before += t.lag_sum, committed_before += t.committed_sum;
       for (const auto& t : group.topics) lag_now += t.lag_sum, committed_now += t.committed_sum;
       if (lag_now > lag_before) {
         activity = Activity::kAlarming;  // lag grows: look again at once
@@ -587,11 +591,11 @@ size_t ClusterCollector::CollectGroups(state::ClusterSnapshot& snapshot) {
         activity = Activity::kChanging;
       }
     }
-    group_schedule_.Sampled(group.id, now, activity);
+    group_schedule_.Sampled(id, now, activity);
     if (activity == Activity::kAlarming) {
       for (const auto& t : group.topics) topic_schedule_.Tighten(t.topic);
     }
-    merged[group.id] = std::move(group);
+    merged[id] = state::GroupList::Make(std::move(group));
   }
   snapshot.groups.clear();
   for (auto& [id, group] : merged) snapshot.groups.push_back(std::move(group));

@@ -53,7 +53,7 @@ void GroupTracker::ObserveTopics(const std::vector<state::Topic>& topics,
 std::vector<state::ConsumerGroup> GroupTracker::Evaluate(const GroupCycleAnswers& answers,
                                                          const std::vector<state::Topic>& topics,
                                                          state::WallClock::time_point now,
-                                                         const std::vector<state::ConsumerGroup>& previous) {
+                                                         const state::GroupList& previous) {
   std::map<PartitionKey, const state::Partition*> watched;
   std::map<std::string, int32_t> partition_counts;
   for (const auto& topic : topics) {

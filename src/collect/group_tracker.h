@@ -50,7 +50,7 @@ class GroupTracker {
   std::vector<state::ConsumerGroup> Evaluate(const GroupCycleAnswers& answers,
                                              const std::vector<state::Topic>& topics,
                                              state::WallClock::time_point now,
-                                             const std::vector<state::ConsumerGroup>& previous = {});
+                                             const state::GroupList& previous = {});
 
   /// Forgets everything about groups not in `live` (deleted, or filtered out).
   void RetainGroups(const std::set<std::string>& live);

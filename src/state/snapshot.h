@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "state/consumer_group.h"
 #include "state/group_status.h"
 #include "state/wall_clock.h"
 
@@ -80,60 +81,6 @@ struct CollectorStatus {
   double duration_seconds = 0;
   WallClock::time_point last_success{};  // epoch when it never succeeded
   std::string last_error;                // "" after a success
-};
-
-/// One partition a consumer group has committed an offset for.
-struct GroupPartition {
-  std::string topic;
-  int32_t partition = 0;
-  int64_t committed_offset = 0;
-  /// newest − committed, never negative; absent when the partition's newest offset is unknown.
-  std::optional<int64_t> lag;
-  /// How long ago the committed offset was the newest offset (see OffsetHistory for accuracy).
-  std::optional<double> lag_seconds;
-  /// Time since the committed offset last moved, as observed by polling (a lower bound when it did
-  /// not move within the status window).
-  std::optional<double> last_commit_age_seconds;
-  PartitionStatus status = PartitionStatus::kUnknown;
-};
-
-/// Per group and topic: sums and counts derived from the partitions above.
-struct GroupTopic {
-  std::string topic;
-  int64_t committed_sum = 0;
-  int64_t lag_sum = 0;  // over partitions whose lag is known
-  /// Partitions of the topic (assigned to the group or with commits of the group on the topic) that
-  /// have no committed offset: they get no lag series (see README, "Consumer lag").
-  int32_t uncommitted_partitions = 0;
-  /// Committed offsets advanced per second since the previous observation (consumption rate);
-  /// absent on the first observation or after a rewind.
-  std::optional<double> commit_rate;
-};
-
-struct GroupMemberInfo {
-  std::string member_id;
-  std::string client_id;
-  std::string host;
-  int32_t assigned_partitions = 0;
-};
-
-struct ConsumerGroup {
-  std::string id;
-  /// As the broker reports it: Stable, Empty, PreparingRebalance, CompletingRebalance, Dead, or
-  /// Unknown when it cannot be described (e.g. the broker lacks DescribeGroups).
-  std::string state = "Unknown";
-  std::string assignor;
-  /// False when members could not be described; members is then empty and means nothing.
-  bool described = false;
-  std::vector<GroupMemberInfo> members;      // sorted by member_id
-  std::vector<GroupPartition> partitions;    // sorted by (topic, partition)
-  std::vector<GroupTopic> topics;            // sorted by topic
-  GroupStatus status = GroupStatus::kUnknown;
-  std::string error;  // why describing or reading offsets failed, "" when neither did
-  /// When the group's committed offsets were last read successfully (adaptive sampling reads idle groups
-  /// less often, and a failed read keeps the last values; in between the group is served with the values
-  /// of that read). Epoch when never.
-  WallClock::time_point observed_at{};
 };
 
 /// How the group list was obtained.
@@ -225,7 +172,7 @@ struct ClusterSnapshot {
   std::vector<Broker> brokers;  // sorted by id
   std::vector<Topic> topics;    // sorted by name; only topics that passed the filters
 
-  std::vector<ConsumerGroup> groups;  // sorted by id; only groups that passed the filters
+  GroupList groups;  // sorted by id; only groups that passed the filters
   GroupDiscovery group_discovery;
   /// Requests refused for lack of permission, sorted by (resource_type, resource, operation); what is
   /// permitted is collected regardless.

@@ -293,6 +293,27 @@ TEST_F(AdaptiveTest, idle_group_is_read_less_often_and_new_records_on_its_topic_
   EXPECT_EQ(GroupOf(*snapshot, "reader").observed_at, snapshot->collected_at);
 }
 
+TEST_F(AdaptiveTest, a_group_not_read_in_a_tick_is_shared_with_the_snapshot_before_not_copied) {
+  Collector c(Cluster(mock_.Bootstraps(), {"reader"}), Collection(true, true));
+  SnapshotPtr before = Run(c, 6);
+  int shared = 0;
+  for (int i = 0; i < 8; ++i) {
+    mock_.Produce("busy", 0, 1);
+    SnapshotPtr after = c.Cycle();
+    const auto& then = GroupOf(*before, "reader");
+    const auto& now = GroupOf(*after, "reader");
+    if (now.observed_at == then.observed_at) {
+      EXPECT_EQ(&now, &then) << "tick " << i;
+      ++shared;
+    } else {
+      EXPECT_NE(&now, &then) << "tick " << i;
+    }
+    before = after;
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_GT(shared, 0);  // the idle group was left out of some ticks
+}
+
 TEST_F(AdaptiveTest, a_tick_with_nothing_due_publishes_nothing) {
   mock_.Produce("busy", 0, 1);
   // A minimum interval far longer than any cycle (a slow first cycle under a sanitizer once took over

@@ -373,7 +373,7 @@ TEST(LeaderImbalanceTest, a_higher_ratio_silences_it) {
 
 state::ClusterSnapshot WithGroups(std::vector<state::ConsumerGroup> groups) {
   auto s = MakeSnapshot({HealthyTopic("orders", 3)});
-  s.groups = std::move(groups);
+  s.groups = state::GroupList(std::move(groups));
   return s;
 }
 

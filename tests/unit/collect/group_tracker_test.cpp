@@ -169,7 +169,7 @@ TEST(GroupTrackerTest, unreadable_offsets_keep_the_last_good_read_as_it_was_with
   const auto later = kT0 + 15s;
   tracker.ObserveTopics(Orders(130, 50, later), later);
   const auto groups = tracker.Evaluate(Unreadable("committed offsets: Local: Timed out"), Orders(130, 50, later),
-                                       later, good);
+                                       later, state::GroupList(good));
   ASSERT_EQ(groups.size(), 1u);
   const auto& g = groups[0];
   EXPECT_EQ(g.error, "offsets: committed offsets: Local: Timed out");
@@ -188,8 +188,8 @@ TEST(GroupTrackerTest, group_answering_again_after_unreadable_offsets_has_its_co
   const auto topics = Orders(300, 300, kT0);
   tracker.ObserveTopics(topics, kT0);
   const auto good = tracker.Evaluate(Answers({{"orders", 0, 100, ""}}), topics, kT0);
-  const auto failed = tracker.Evaluate(Unreadable("committed offsets: Local: Timed out"), topics, kT0 + 10s, good);
-  const auto again = tracker.Evaluate(Answers({{"orders", 0, 200, ""}}), topics, kT0 + 20s, failed);
+  const auto failed = tracker.Evaluate(Unreadable("committed offsets: Local: Timed out"), topics, kT0 + 10s, state::GroupList(good));
+  const auto again = tracker.Evaluate(Answers({{"orders", 0, 200, ""}}), topics, kT0 + 20s, state::GroupList(failed));
   EXPECT_EQ(again[0].error, "");
   EXPECT_EQ(again[0].observed_at, kT0 + 20s);
   ASSERT_TRUE(again[0].topics[0].commit_rate.has_value());
@@ -215,7 +215,7 @@ TEST(GroupTrackerTest, a_partition_answered_with_an_error_keeps_its_last_read_an
   tracker.ObserveTopics(Orders(130, 60, later), later);
   const auto groups = tracker.Evaluate(
       Answers({{"orders", 0, 120, ""}, {"orders", 1, -1, "Broker: Unknown topic or partition"}}),
-      Orders(130, 60, later), later, good);
+      Orders(130, 60, later), later, state::GroupList(good));
   ASSERT_EQ(groups.size(), 1u);
   const auto& g = groups[0];
   EXPECT_EQ(g.error, "offsets: 1 partition: Broker: Unknown topic or partition");
@@ -232,7 +232,7 @@ TEST(GroupTrackerTest, a_partition_answered_with_an_error_keeps_its_last_read_an
 
   // Answered again: its rate counts from its own last good observation.
   const auto again = tracker.Evaluate(Answers({{"orders", 0, 120, ""}, {"orders", 1, 70, ""}}),
-                                      Orders(130, 70, kT0 + 30s), kT0 + 30s, groups);
+                                      Orders(130, 70, kT0 + 30s), kT0 + 30s, state::GroupList(groups));
   EXPECT_EQ(again[0].error, "");
   ASSERT_TRUE(again[0].topics[0].commit_rate.has_value());
   EXPECT_NEAR(*again[0].topics[0].commit_rate, 0.0 / 15 + 30.0 / 30, 1e-9);  // 0 did not move

@@ -122,9 +122,9 @@ state::ClusterSnapshot HealthyWithGroups(state::WallClock::time_point t0) {
   const config::NameFilter all({}, "topics");
   auto snapshot = BuildSnapshot(nullptr, Cluster(), all, Succeeded(t0));
   snapshot.collectors.push_back({"groups", true, 0.1, t0, ""});
-  snapshot.groups.push_back({});
-  snapshot.groups.back().id = "billing";
-  snapshot.groups.back().observed_at = t0;
+  auto& group = snapshot.groups.emplace_back();
+  group.id = "billing";
+  group.observed_at = t0;
   return snapshot;
 }
 
@@ -176,6 +176,7 @@ TEST(BuildSnapshotTest, unreachable_cluster_serves_the_groups_with_their_collect
   const auto second = UnreachableAfter(first, t0);
   ASSERT_EQ(second.groups.size(), 1u);
   EXPECT_EQ(second.groups[0].observed_at, t0);
+  EXPECT_EQ(&second.groups[0], &first.groups[0]);  // shared, not copied
   const auto& groups = StatusOf(second, "groups");
   EXPECT_FALSE(groups.success);
   EXPECT_EQ(groups.last_success, t0);

@@ -224,8 +224,8 @@ TEST(CardinalityTest, leader_never_folds_and_keeps_every_partition) {
 
 TEST(CardinalityTest, folded_group_families_have_their_aggregates) {
   state::ClusterSnapshot s = BudgetSnapshot();
-  s.groups[0].partitions[0].lag_seconds = 4.5;
-  s.groups[0].partitions[3].last_commit_age_seconds = 30;
+  s.groups.Mutable(0).partitions[0].lag_seconds = 4.5;
+  s.groups.Mutable(0).partitions[3].last_commit_age_seconds = 30;
 
   const std::string text = Render(s, {.topic_granularity = AllFoldableFamilies()});
   auto all = [&](std::string_view family) {
@@ -262,8 +262,8 @@ TEST(CardinalityTest, sum_keeps_per_partition_series_when_a_partition_has_no_val
 
 TEST(CardinalityTest, max_folds_over_the_known_values) {
   state::ClusterSnapshot s = BudgetSnapshot();
-  s.groups[0].partitions[0].lag_seconds.reset();
-  s.groups[0].partitions[1].lag_seconds = 9;
+  s.groups.Mutable(0).partitions[0].lag_seconds.reset();
+  s.groups.Mutable(0).partitions[1].lag_seconds = 9;
 
   const std::string text = Render(s, {.topic_granularity = {"kafka_consumergroup_lag_seconds"}});
 

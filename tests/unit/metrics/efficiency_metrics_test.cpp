@@ -56,7 +56,7 @@ TEST(EfficiencyMetricsTest, sampling_intervals_by_kind_and_stat) {
 
 TEST(EfficiencyMetricsTest, group_sample_time_is_exported_when_known) {
   auto s = GroupsSnapshot();
-  s.groups[0].observed_at = At(kCollectedAt - 45);
+  s.groups.Mutable(0).observed_at = At(kCollectedAt - 45);
   const std::string text = RenderExposition(One(s))->Text();
   // GroupsSnapshot() has one constant label, env.
   const std::string series = "kafka_consumergroup_sample_timestamp_seconds{cluster=\"prod\",consumergroup=\"" +

@@ -179,8 +179,8 @@ TEST(GroupExpositionTest, lag_sum_is_absent_when_a_committed_partition_has_unkno
 
 TEST(GroupExpositionTest, max_lag_and_max_lag_seconds_are_the_largest_known_partition_values) {
   state::ClusterSnapshot s = GroupsSnapshot();
-  s.groups[0].partitions[1].lag = 7;
-  s.groups[0].partitions[1].lag_seconds = 1.5;
+  s.groups.Mutable(0).partitions[1].lag = 7;
+  s.groups.Mutable(0).partitions[1].lag_seconds = 1.5;
 
   const std::string text = Render(s);
 
@@ -246,7 +246,7 @@ TEST(GroupExpositionTest, state_is_one_hot_over_every_broker_state) {
 
 TEST(GroupExpositionTest, state_outside_the_known_states_is_reported_as_unknown) {
   state::ClusterSnapshot s = GroupsSnapshot();
-  s.groups[0].state = "Rebalancing";
+  s.groups.Mutable(0).state = "Rebalancing";
 
   const std::map<std::string, double> states =
       ValuesByLabel(Render(s), "kafka_consumergroup_state", kBilling, "state");
@@ -259,7 +259,7 @@ TEST(GroupExpositionTest, state_outside_the_known_states_is_reported_as_unknown)
 
 TEST(GroupExpositionTest, state_is_matched_case_insensitively) {
   state::ClusterSnapshot s = GroupsSnapshot();
-  s.groups[0].state = "preparingrebalance";
+  s.groups.Mutable(0).state = "preparingrebalance";
 
   const std::map<std::string, double> states =
       ValuesByLabel(Render(s), "kafka_consumergroup_state", kBilling, "state");
