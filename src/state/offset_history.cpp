@@ -44,12 +44,21 @@ OffsetHistory::OffsetHistory(std::size_t max_samples, std::chrono::seconds max_e
     throw std::invalid_argument("OffsetHistory: max_extrapolation must not be negative, got " +
                                 std::to_string(max_extrapolation.count()) + "s");
   }
-  samples_.reserve(max_samples + 1);
+}
+
+void OffsetHistory::Append(Sample sample) {
+  // Grown by doubling but never beyond max_samples + 1 (the most it holds, just before a compaction):
+  // an idle partition keeps 2 samples and a young history few, instead of max_samples each from the
+  // start (64 × 16 bytes for each of 10,000 partitions).
+  if (samples_.size() == samples_.capacity()) {
+    samples_.reserve(std::min(std::max<std::size_t>(4, 2 * samples_.capacity()), max_samples_ + 1));
+  }
+  samples_.push_back(sample);
 }
 
 OffsetHistory::AddResult OffsetHistory::Add(WallClock::time_point t, int64_t newest_offset) {
   if (samples_.empty()) {
-    samples_.push_back({t, newest_offset});
+    Append({t, newest_offset});
     return AddResult::kAppended;
   }
   Sample& last = samples_.back();
@@ -58,7 +67,7 @@ OffsetHistory::AddResult OffsetHistory::Add(WallClock::time_point t, int64_t new
     // The high watermark never goes down on a living partition: the topic was re-created or truncated,
     // and the old samples describe offsets that no longer exist.
     samples_.clear();
-    samples_.push_back({t, newest_offset});
+    Append({t, newest_offset});
     ++resets_;
     return AddResult::kReset;
   }
@@ -71,7 +80,7 @@ OffsetHistory::AddResult OffsetHistory::Add(WallClock::time_point t, int64_t new
     last.at = t;
     return AddResult::kExtended;
   }
-  samples_.push_back({t, newest_offset});
+  Append({t, newest_offset});
   if (samples_.size() > max_samples_) RemoveOneSample();
   return AddResult::kAppended;
 }

@@ -121,6 +121,7 @@ class OffsetHistory {
   std::size_t max_samples() const { return max_samples_; }
 
  private:
+  void Append(Sample sample);
   void RemoveOneSample();
   double RemovalCost(std::size_t i) const;
 

@@ -219,6 +219,20 @@ TEST(OffsetHistoryTest, memory_stays_bounded_while_the_span_keeps_growing) {
   EXPECT_EQ(history.Span(), 9999s);
 }
 
+TEST(OffsetHistoryTest, storage_grows_with_the_samples_held_up_to_max_samples_plus_one) {
+  OffsetHistory idle;  // an idle partition: 2 samples, whatever the number of reads
+  for (int t = 0; t < 1'000; ++t) idle.Add(At(t), 42);
+  EXPECT_EQ(idle.samples().size(), 2u);
+  EXPECT_LE(idle.samples().capacity(), 4u);
+
+  OffsetHistory busy;
+  for (int t = 0; t < 10; ++t) busy.Add(At(t), 250LL * t);
+  EXPECT_LE(busy.samples().capacity(), 16u);
+  for (int t = 10; t < 10'000; ++t) busy.Add(At(t), 250LL * t);
+  EXPECT_EQ(busy.samples().size(), 64u);
+  EXPECT_EQ(busy.samples().capacity(), 65u);  // never the 128 that doubling past 64 would give
+}
+
 TEST(OffsetHistoryTest, compacted_samples_stay_spread_over_every_decade_of_age) {
   OffsetHistory history;
   for (int t = 0; t < 10'000; ++t) history.Add(At(t), 250LL * t);
