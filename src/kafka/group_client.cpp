@@ -504,6 +504,14 @@ std::vector<GroupOffsets> GroupClient::FetchCommittedOffsets(
     }
     const rd_kafka_topic_partition_list_t* list = rd_kafka_group_result_partitions(group);
     const bool any = list != nullptr && list->cnt > 0;
+    if (any) {
+      // Sized once for what can be stored (grown by doubling, 75,000 answers held up to twice their size).
+      size_t storable = 0;
+      for (int p = 0; p < list->cnt; ++p) {
+        storable += list->elems[p].offset >= 0 || list->elems[p].err != RD_KAFKA_RESP_ERR_NO_ERROR;
+      }
+      entry.offsets.reserve(entry.offsets.size() + storable);
+    }
     for (int p = 0; list != nullptr && p < list->cnt; ++p) {
       const rd_kafka_topic_partition_t& element = list->elems[p];
       const bool has_error = element.err != RD_KAFKA_RESP_ERR_NO_ERROR;

@@ -28,6 +28,7 @@ namespace kpe::state {
 struct GroupPartition {
   std::string topic;
   int32_t partition = 0;
+  PartitionStatus status = PartitionStatus::kUnknown;  // here, not last: no padding (112 bytes, not 120)
   int64_t committed_offset = 0;
   /// newest − committed, never negative; absent when the partition's newest offset is unknown.
   std::optional<int64_t> lag;
@@ -36,7 +37,6 @@ struct GroupPartition {
   /// Time since the committed offset last moved, as observed by polling (a lower bound when it did
   /// not move within the status window).
   std::optional<double> last_commit_age_seconds;
-  PartitionStatus status = PartitionStatus::kUnknown;
 };
 
 /// Per group and topic: sums and counts derived from the partitions above.

@@ -12,7 +12,11 @@ namespace {
 ConsumerGroup Group(const std::string& id, int64_t lag) {
   ConsumerGroup g;
   g.id = id;
-  g.partitions.push_back({"orders", 0, 100, lag, std::nullopt, std::nullopt, PartitionStatus::kOk});
+  GroupPartition& p = g.partitions.emplace_back();
+  p.topic = "orders";
+  p.committed_offset = 100;
+  p.lag = lag;
+  p.status = PartitionStatus::kOk;
   return g;
 }
 
