@@ -180,18 +180,20 @@ state::ConsumerGroup GroupTracker::EvaluateOne(
       out.lag_seconds = history->second.LagSeconds(commit.offset, now);
     }
     state::CommitWindow& window = window_of(commit.topic, commit.partition);
-    if (!window.samples().empty()) {
+    if (const state::CommitSample* before = window.newest()) {
       // Consumption rate from this partition's own previous observation, so a partition that gets
-      // its first commit (or one that rewinds) adds no spike.
-      const auto& before = window.samples().back();
-      if (now > before.observed_at && commit.offset >= before.committed) {
-        rates[commit.topic] += static_cast<double>(commit.offset - before.committed) /
-                               Seconds(now - before.observed_at);
+      // its first commit (or one that rewinds) adds no spike. The window keeps times to the
+      // millisecond: so is `now` here, or a second read at the same moment would divide by nanoseconds.
+      const auto now_ms = std::chrono::floor<std::chrono::milliseconds>(now);
+      if (now_ms > before->observed_at && commit.offset >= before->committed) {
+        rates[commit.topic] += static_cast<double>(commit.offset - before->committed) /
+                               Seconds(now_ms - before->observed_at);
       }
     }
     window.Add({now, commit.offset, out.lag.value_or(0)});
-    out.status = state::EvaluatePartition(window.samples(), has_members, now, options_);
-    out.last_commit_age_seconds = state::LastCommitAgeSeconds(window.samples(), now);
+    const std::vector<state::CommitSample> samples = window.samples();
+    out.status = state::EvaluatePartition(samples, has_members, now, options_);
+    out.last_commit_age_seconds = state::LastCommitAgeSeconds(samples, now);
     statuses.push_back(out.status);
     group.partitions.push_back(std::move(out));
   }

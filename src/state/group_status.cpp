@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <limits>
 #include <stdexcept>
 #include <string>
 
@@ -85,21 +86,68 @@ std::string_view ToString(GroupStatus status) {
   return "unknown";
 }
 
-CommitWindow::CommitWindow(std::size_t capacity) : capacity_(capacity) {
-  if (capacity < 2) {
+CommitWindow::CommitWindow(std::size_t capacity) : capacity_(static_cast<uint32_t>(capacity)) {
+  if (capacity < 2 || capacity > std::numeric_limits<uint32_t>::max()) {
     throw std::invalid_argument("CommitWindow: capacity must be at least 2 observations, got " +
                                 std::to_string(capacity));
   }
 }
 
 bool CommitWindow::Add(const CommitSample& sample) {
-  if (!samples_.empty() && sample.observed_at < samples_.back().observed_at) return false;
-  // A vector, not a deque: a deque allocates a 512-byte block per window at least, and there is one
-  // window per group partition. With ten entries, shifting them costs nothing.
-  if (samples_.size() >= capacity_) samples_.erase(samples_.begin(), samples_.end() - (capacity_ - 1));
-  if (samples_.capacity() < capacity_) samples_.reserve(capacity_);
-  samples_.push_back(sample);
+  CommitSample kept = sample;
+  kept.observed_at = std::chrono::floor<std::chrono::milliseconds>(sample.observed_at);
+  if (size_ > 0 && kept.observed_at < newest_.observed_at) return false;
+  // Decoded, appended and encoded again: ten entries cost nothing to shift.
+  std::vector<CommitSample> all = samples();
+  if (all.size() >= capacity_) all.erase(all.begin(), all.end() - (capacity_ - 1));
+  all.push_back(kept);
+  Store(all);
   return true;
+}
+
+void CommitWindow::Store(const std::vector<CommitSample>& all) {
+  size_ = static_cast<uint32_t>(all.size());
+  newest_ = all.back();
+  const auto fits = [](int64_t v) {
+    return v >= std::numeric_limits<int32_t>::min() && v <= std::numeric_limits<int32_t>::max();
+  };
+  std::vector<Older> narrow;
+  narrow.reserve(capacity_ - 1);
+  bool all_fit = true;
+  for (std::size_t i = 0; i + 1 < all.size() && all_fit; ++i) {
+    const int64_t ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(newest_.observed_at - all[i].observed_at).count();
+    int64_t committed = 0;
+    int64_t lag = 0;
+    // Offsets more than 2^63 apart overflow the subtraction: they do not fit either.
+    all_fit = !__builtin_sub_overflow(newest_.committed, all[i].committed, &committed) &&
+              !__builtin_sub_overflow(newest_.lag, all[i].lag, &lag) && fits(ms) && fits(committed) &&
+              fits(lag);
+    narrow.push_back({static_cast<int32_t>(ms), static_cast<int32_t>(committed), static_cast<int32_t>(lag)});
+  }
+  if (all_fit) {
+    older_ = std::move(narrow);
+    wide_.reset();
+  } else {
+    wide_ = std::make_unique<std::vector<CommitSample>>(all.begin(), all.end() - 1);
+    std::vector<Older>().swap(older_);
+  }
+}
+
+std::vector<CommitSample> CommitWindow::samples() const {
+  std::vector<CommitSample> out;
+  if (size_ == 0) return out;
+  out.reserve(size_);
+  if (wide_ != nullptr) {
+    out.assign(wide_->begin(), wide_->end());
+  } else {
+    for (const Older& o : older_) {
+      out.push_back({newest_.observed_at - std::chrono::milliseconds(o.before_ms),
+                     newest_.committed - o.committed_below, newest_.lag - o.lag_below});
+    }
+  }
+  out.push_back(newest_);
+  return out;
 }
 
 PartitionStatus EvaluatePartition(const std::vector<CommitSample>& window, bool group_has_members,

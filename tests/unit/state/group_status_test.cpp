@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include <chrono>
 #include <vector>
 #include <ostream>
@@ -260,6 +262,62 @@ TEST(CommitWindowTest, out_of_order_observation_is_dropped) {
   ASSERT_EQ(window.samples().size(), 1u);
   EXPECT_EQ(window.samples().front().committed, 5);
   EXPECT_FALSE(window.full());
+}
+
+TEST(CommitWindowTest, keeps_every_observation_exactly_in_its_compact_form) {
+  CommitWindow window(4);
+  const std::vector<CommitSample> added = {{At(0), 1'000, 50},
+                                           {At(15) + std::chrono::milliseconds(250), 1'400, 0},
+                                           {At(30), 1'400, 900},
+                                           {At(1'000'000), 1'000'000'000, 1'999'999'999}};
+  for (const auto& sample : added) window.Add(sample);
+  EXPECT_FALSE(window.wide());
+  ASSERT_EQ(window.samples().size(), 4u);
+  for (size_t i = 0; i < added.size(); ++i) {
+    EXPECT_EQ(window.samples()[i].observed_at, added[i].observed_at) << i;
+    EXPECT_EQ(window.samples()[i].committed, added[i].committed) << i;
+    EXPECT_EQ(window.samples()[i].lag, added[i].lag) << i;
+  }
+  ASSERT_NE(window.newest(), nullptr);
+  EXPECT_EQ(window.newest()->committed, 1'000'000'000);
+}
+
+TEST(CommitWindowTest, differences_beyond_32_bits_keep_the_older_observations_in_full) {
+  CommitWindow window(3);
+  window.Add({At(0), 5'000'000'000, 10});
+  window.Add({At(10), 0, 5'000'000'010});  // a reset to the beginning of a big topic: −5·10^9
+  EXPECT_TRUE(window.wide());
+  EXPECT_EQ(window.samples().front().committed, 5'000'000'000);
+  EXPECT_EQ(window.samples().back().lag, 5'000'000'010);
+  EXPECT_EQ(EvaluatePartition(window.samples(), true, At(10), {.window_size = 3}), PartitionStatus::kRewind);
+  window.Add({At(20), std::numeric_limits<int64_t>::max(), 0});  // more than 2^63 above 0: still full
+  EXPECT_TRUE(window.wide());
+  EXPECT_EQ(window.samples()[1].committed, 0);
+  EXPECT_EQ(window.samples()[2].committed, std::numeric_limits<int64_t>::max());
+  window.Add({At(30), 10, 0});
+  window.Add({At(40), 20, 0});
+  window.Add({At(50), 30, 0});  // the far ones have left the window: compact again
+  EXPECT_FALSE(window.wide());
+  EXPECT_EQ(window.samples().front().committed, 10);
+  EXPECT_EQ(window.samples().front().observed_at, At(30));
+}
+
+TEST(CommitWindowTest, a_gap_beyond_24_days_keeps_the_older_observations_in_full) {
+  CommitWindow window;
+  window.Add({At(0), 1, 1});
+  window.Add({At(30 * 86'400), 2, 1});
+  EXPECT_TRUE(window.wide());
+  EXPECT_EQ(window.samples().front().observed_at, At(0));
+  EXPECT_DOUBLE_EQ(LastCommitAgeSeconds(window.samples(), At(30 * 86'400)).value(), 0);
+}
+
+TEST(CommitWindowTest, observation_times_are_kept_to_the_millisecond) {
+  CommitWindow window;
+  window.Add({At(0) + std::chrono::microseconds(1'999), 1, 1});
+  window.Add({At(0) + std::chrono::microseconds(2'500), 1, 1});  // 2.5 ms: rounded down, in order
+  ASSERT_EQ(window.samples().size(), 2u);
+  EXPECT_EQ(window.samples()[0].observed_at, At(0) + std::chrono::milliseconds(1));
+  EXPECT_EQ(window.samples()[1].observed_at, At(0) + std::chrono::milliseconds(2));
 }
 
 TEST(CommitWindowTest, capacity_below_two_is_rejected_naming_the_parameter) {
