@@ -111,8 +111,9 @@ void CommitWindow::Store(const std::vector<CommitSample>& all) {
   const auto fits = [](int64_t v) {
     return v >= std::numeric_limits<int32_t>::min() && v <= std::numeric_limits<int32_t>::max();
   };
-  std::vector<Older> narrow;
-  narrow.reserve(capacity_ - 1);
+  // Written over the last encoding's storage (one allocation per window, not one per observation).
+  if (older_.capacity() < capacity_ - 1) older_.reserve(capacity_ - 1);
+  older_.resize(all.size() - 1);
   bool all_fit = true;
   for (std::size_t i = 0; i + 1 < all.size() && all_fit; ++i) {
     const int64_t ms =
@@ -123,10 +124,9 @@ void CommitWindow::Store(const std::vector<CommitSample>& all) {
     all_fit = !__builtin_sub_overflow(newest_.committed, all[i].committed, &committed) &&
               !__builtin_sub_overflow(newest_.lag, all[i].lag, &lag) && fits(ms) && fits(committed) &&
               fits(lag);
-    narrow.push_back({static_cast<int32_t>(ms), static_cast<int32_t>(committed), static_cast<int32_t>(lag)});
+    older_[i] = {static_cast<int32_t>(ms), static_cast<int32_t>(committed), static_cast<int32_t>(lag)};
   }
   if (all_fit) {
-    older_ = std::move(narrow);
     wide_.reset();
   } else {
     wide_ = std::make_unique<std::vector<CommitSample>>(all.begin(), all.end() - 1);
