@@ -99,7 +99,6 @@ class GroupList {
   std::size_t size() const { return items_.size(); }
   bool empty() const { return items_.empty(); }
   const ConsumerGroup& operator[](std::size_t i) const { return *items_[i]; }
-  const ConsumerGroup& front() const { return *items_.front(); }
   const ConsumerGroup& back() const { return *items_.back(); }
 
   /// A group to add to lists: created non-const, as Mutable expects.

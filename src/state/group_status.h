@@ -102,7 +102,6 @@ class CommitWindow {
   std::vector<CommitSample> samples() const;
   /// The newest observation; nullptr when there is none.
   const CommitSample* newest() const { return size_ == 0 ? nullptr : &newest_; }
-  std::size_t size() const { return size_; }
   std::size_t capacity() const { return capacity_; }
   bool full() const { return size_ >= capacity_; }
   /// Whether the older observations are kept in full because a difference did not fit (see above).
