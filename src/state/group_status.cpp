@@ -112,8 +112,7 @@ void CommitWindow::Store(const std::vector<CommitSample>& all) {
     return v >= std::numeric_limits<int32_t>::min() && v <= std::numeric_limits<int32_t>::max();
   };
   // Written over the last encoding's storage (one allocation per window, not one per observation).
-  if (older_.capacity() < capacity_ - 1) older_.reserve(capacity_ - 1);
-  older_.resize(all.size() - 1);
+  if (older_ == nullptr && all.size() > 1) older_ = std::make_unique_for_overwrite<Older[]>(capacity_ - 1);
   bool all_fit = true;
   for (std::size_t i = 0; i + 1 < all.size() && all_fit; ++i) {
     const int64_t ms =
@@ -130,7 +129,7 @@ void CommitWindow::Store(const std::vector<CommitSample>& all) {
     wide_.reset();
   } else {
     wide_ = std::make_unique<std::vector<CommitSample>>(all.begin(), all.end() - 1);
-    std::vector<Older>().swap(older_);
+    older_.reset();
   }
 }
 
@@ -141,7 +140,8 @@ std::vector<CommitSample> CommitWindow::samples() const {
   if (wide_ != nullptr) {
     out.assign(wide_->begin(), wide_->end());
   } else {
-    for (const Older& o : older_) {
+    for (std::size_t i = 0; i + 1 < size_; ++i) {
+      const Older& o = older_[i];
       out.push_back({newest_.observed_at - std::chrono::milliseconds(o.before_ms),
                      newest_.committed - o.committed_below, newest_.lag - o.lag_below});
     }

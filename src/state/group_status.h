@@ -119,8 +119,10 @@ class CommitWindow {
   uint32_t capacity_;
   uint32_t size_ = 0;
   CommitSample newest_{};
-  std::vector<Older> older_;                          // oldest first, when every difference fits
-  std::unique_ptr<std::vector<CommitSample>> wide_;  // oldest first, otherwise
+  // 48 bytes in all. The older observations, oldest first: size_ - 1 of them in older_ (room for
+  // capacity_ - 1, allocated with the second observation) when every difference fits, else in wide_.
+  std::unique_ptr<Older[]> older_;
+  std::unique_ptr<std::vector<CommitSample>> wide_;
 };
 
 /// Applies the partition rules above to `window` (oldest first, observed_at non-decreasing).
