@@ -520,12 +520,14 @@ size_t ClusterCollector::CollectGroups(state::ClusterSnapshot& snapshot) {
     // on before (plus a slice of a rolling sweep over the rest), not for every watched partition.
     std::map<std::string, const state::ConsumerGroup*> known;
     for (const auto& group : snapshot.groups) known[group.id] = &group;
-    std::vector<std::vector<kafka::PartitionRef>> hints;
+    std::vector<std::vector<std::string>> hints;  // topics, not partitions: 75,000 of those took 4 MB
     hints.reserve(answers.group_ids.size());
     for (const auto& id : answers.group_ids) {
       auto& hint = hints.emplace_back();
       if (const auto it = known.find(id); it != known.end()) {
-        for (const auto& p : it->second->partitions) hint.push_back({p.topic, p.partition});
+        for (const auto& p : it->second->partitions) {  // sorted by topic
+          if (hint.empty() || hint.back() != p.topic) hint.push_back(p.topic);
+        }
       }
     }
     answers.offsets = groups_client_->FetchCommittedOffsets(answers.group_ids, partitions, hints);

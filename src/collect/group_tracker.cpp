@@ -142,9 +142,9 @@ state::ConsumerGroup GroupTracker::EvaluateOne(
   std::vector<PartitionWindow>& old = windows_[id];
   std::vector<PartitionWindow> next;
   next.reserve(offsets.offsets.size());
-  const auto window_of = [&](const std::string& topic, int32_t partition) -> state::CommitWindow& {
+  const auto window_of = [&](const util::InternedString& topic, int32_t partition) -> state::CommitWindow& {
     PartitionWindow& entry = next.emplace_back(PartitionWindow{topic, partition, state::CommitWindow(options_.window_size)});
-    const auto it = std::lower_bound(old.begin(), old.end(), GroupPartitionRef{topic, partition}, ByPartition());
+    const auto it = std::lower_bound(old.begin(), old.end(), GroupPartitionRef{topic.get(), partition}, ByPartition());
     if (it != old.end() && it->topic == topic && it->partition == partition) entry.window = std::move(it->window);
     return entry.window;
   };

@@ -14,6 +14,7 @@
 #include "state/group_status.h"
 #include "state/offset_history.h"
 #include "state/snapshot.h"
+#include "util/interned_string.h"
 
 namespace kpe::collect {
 
@@ -60,8 +61,8 @@ class GroupTracker {
 
  private:
   using PartitionKey = std::pair<std::string, int32_t>;
-  struct PartitionWindow {
-    std::string topic;
+  struct PartitionWindow {  // 64 bytes: one per committed partition of every group
+    util::InternedString topic;
     int32_t partition = 0;
     state::CommitWindow window;
   };

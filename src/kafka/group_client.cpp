@@ -394,7 +394,7 @@ std::vector<GroupOffsets> GroupClient::FetchCommittedOffsets(const std::vector<s
 
 std::vector<GroupOffsets> GroupClient::FetchCommittedOffsets(
     const std::vector<std::string>& group_ids, const std::vector<PartitionRef>& partitions,
-    const std::vector<std::vector<PartitionRef>>& hints) {
+    const std::vector<std::vector<std::string>>& hints) {
   if (!hints.empty() && hints.size() != group_ids.size()) {
     throw std::invalid_argument("committed offsets: " + std::to_string(hints.size()) + " hints for " +
                                 std::to_string(group_ids.size()) + " groups (give none or one per group)");
@@ -446,8 +446,8 @@ std::vector<GroupOffsets> GroupClient::FetchCommittedOffsets(
     Impl::GroupRead& read = impl.reads[group_ids[i]];
     read.last_asked = now;
     std::set<std::string> topics;
-    for (const auto& ref : hints[i]) {
-      if (of_topic.contains(ref.topic)) topics.insert(ref.topic);
+    for (const auto& topic : hints[i]) {
+      if (of_topic.contains(topic)) topics.insert(topic);
     }
     for (const auto& topic : read.found_topics) {
       if (of_topic.contains(topic)) topics.insert(topic);
@@ -519,7 +519,9 @@ std::vector<GroupOffsets> GroupClient::FetchCommittedOffsets(
       // lookup, which copies the topic name.
       if (element.offset < 0 && !has_error) continue;
       if (!watched.contains({element.topic, element.partition})) continue;
-      entry.offsets.push_back({.topic = element.topic,
+      // Answers come topic by topic: one name lookup per topic, not per partition.
+      const bool same_topic = !entry.offsets.empty() && entry.offsets.back().topic.get() == element.topic;
+      entry.offsets.push_back({.topic = same_topic ? entry.offsets.back().topic : util::InternedString(element.topic),
                                .partition = element.partition,
                                .offset = element.offset < 0 ? -1 : element.offset,
                                .error = has_error ? Describe(element.err, nullptr) : ""});

@@ -12,6 +12,7 @@
 
 #include "kafka/cluster_client.h"
 #include "kafka/types.h"
+#include "util/interned_string.h"
 
 namespace kpe::kafka {
 
@@ -55,7 +56,7 @@ struct GroupDescription {
 };
 
 struct CommittedOffset {
-  std::string topic;
+  util::InternedString topic;  // 8 bytes: one per committed partition read
   int32_t partition = 0;
   int64_t offset = -1;  // -1: no committed offset
   std::string error;    // per-partition error, "" when none
@@ -145,8 +146,8 @@ class GroupClient {
   std::vector<GroupOffsets> FetchCommittedOffsets(const std::vector<std::string>& group_ids,
                                                   const std::vector<PartitionRef>& partitions);
 
-  /// As above, with a hint per group for clusters that need the explicit list: hints[i] names partitions
-  /// group i committed on before (e.g. from the previous answer). Once the client knows the cluster
+  /// As above, with a hint per group for clusters that need the explicit list: hints[i] names the topics
+  /// group i committed on before (e.g. from the previous answer; duplicates allowed). Once the client knows the cluster
   /// needs the explicit list, and the watched partitions do not fit in one request, group i is asked
   /// for the watched partitions of the topics in hints[i] (so a partition of those topics committed
   /// for the first time is still found) plus one slice of its rolling sweep over `partitions` (see
@@ -160,7 +161,7 @@ class GroupClient {
   /// group; otherwise std::invalid_argument naming both sizes.
   std::vector<GroupOffsets> FetchCommittedOffsets(const std::vector<std::string>& group_ids,
                                                   const std::vector<PartitionRef>& partitions,
-                                                  const std::vector<std::vector<PartitionRef>>& hints);
+                                                  const std::vector<std::vector<std::string>>& hints);
 
  private:
   struct Impl;

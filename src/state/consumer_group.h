@@ -21,22 +21,25 @@
 
 #include "state/group_status.h"
 #include "state/wall_clock.h"
+#include "util/interned_string.h"
+#include "util/packed_optional.h"
 
 namespace kpe::state {
 
-/// One partition a consumer group has committed an offset for.
+/// One partition a consumer group has committed an offset for. 48 bytes: there is one per committed
+/// partition of every group (75,000 on the `large` benchmark), in each snapshot that holds the group.
 struct GroupPartition {
-  std::string topic;
+  util::InternedString topic;
   int32_t partition = 0;
-  PartitionStatus status = PartitionStatus::kUnknown;  // here, not last: no padding (112 bytes, not 120)
+  PartitionStatus status = PartitionStatus::kUnknown;
   int64_t committed_offset = 0;
   /// newest − committed, never negative; absent when the partition's newest offset is unknown.
-  std::optional<int64_t> lag;
+  util::PackedOptional<int64_t> lag;
   /// How long ago the committed offset was the newest offset (see OffsetHistory for accuracy).
-  std::optional<double> lag_seconds;
+  util::PackedOptional<double> lag_seconds;
   /// Time since the committed offset last moved, as observed by polling (a lower bound when it did
   /// not move within the status window).
-  std::optional<double> last_commit_age_seconds;
+  util::PackedOptional<double> last_commit_age_seconds;
 };
 
 /// Per group and topic: sums and counts derived from the partitions above.

@@ -38,7 +38,7 @@ using testing::SimpleCommit;
 std::vector<std::string> View(const std::vector<CommittedOffset>& offsets) {
   std::vector<std::string> out;
   for (const auto& o : offsets) {
-    out.push_back(o.topic + "/" + std::to_string(o.partition) + "=" + std::to_string(o.offset) +
+    out.push_back(o.topic.get() + "/" + std::to_string(o.partition) + "=" + std::to_string(o.offset) +
                   (o.error.empty() ? "" : " " + o.error));
   }
   return out;
@@ -234,7 +234,7 @@ class GroupClientHintTest : public ::testing::Test {
 
 TEST_F(GroupClientHintTest, hinted_group_is_asked_for_its_hinted_topics_and_one_slice_of_the_sweep) {
   GroupClient client(Options(/*full_sweep_every=*/4));
-  const std::vector<std::vector<PartitionRef>> hints = {{{"orders", 0}}};
+  const std::vector<std::vector<std::string>> hints = {{"orders"}};
   // 4 watched, 2 hinted: the sweep spans 4 calls (full_sweep_every), one partition per call, so
   // payments/1 (outside the hint) is seen in exactly one call of every 4, orders/0 in every call.
   std::vector<int> seen_payments;
@@ -257,9 +257,9 @@ TEST_F(GroupClientHintTest, hinted_group_is_asked_for_its_hinted_topics_and_one_
 
 TEST_F(GroupClientHintTest, a_first_commit_on_another_partition_of_a_hinted_topic_is_found) {
   GroupClient client(Options());
-  client.FetchCommittedOffsets({"billing"}, Watched(), {{{"orders", 0}}});
+  client.FetchCommittedOffsets({"billing"}, Watched(), {{"orders"}});
   SimpleCommit(mock_.Bootstraps(), "billing", {{"orders", 1, 9}});
-  auto result = client.FetchCommittedOffsets({"billing"}, Watched(), {{{"orders", 0}}});
+  auto result = client.FetchCommittedOffsets({"billing"}, Watched(), {{"orders"}});
   EXPECT_THAT(View(result[0].offsets), ::testing::IsSupersetOf({"orders/0=5", "orders/1=9"}));
 }
 
@@ -274,9 +274,9 @@ TEST_F(GroupClientHintTest, a_first_read_asks_the_topics_with_a_commit_on_their_
   // Fed back as hints (as the collector does), the sweep finds payments/1 within 4 calls, and from
   // then on it is hinted and seen every call.
   int found_at = -1;
-  std::vector<std::vector<PartitionRef>> hints = {{}};
+  std::vector<std::vector<std::string>> hints = {{}};
   for (int call = 1; call <= 8; ++call) {
-    for (const auto& o : first[0].offsets) hints[0].push_back({o.topic, o.partition});
+    for (const auto& o : first[0].offsets) hints[0].push_back(o.topic);
     first = client.FetchCommittedOffsets({"fresh"}, Watched(), hints);
     ASSERT_EQ(first[0].error, "") << "call " << call;
     const auto seen = View(first[0].offsets);
@@ -293,7 +293,7 @@ TEST_F(GroupClientHintTest, a_first_read_asks_the_topics_with_a_commit_on_their_
 TEST_F(GroupClientHintTest, topics_found_by_a_first_read_whose_second_round_failed_are_asked_next_call) {
   SimpleCommit(mock_.Bootstraps(), "fresh", {{"orders", 0, 3}, {"orders", 1, 4}});
   GroupClient client(Options());
-  client.FetchCommittedOffsets({"billing"}, Watched(), {{{"orders", 0}}});  // learns the mock needs lists
+  client.FetchCommittedOffsets({"billing"}, Watched(), {{"orders"}});  // learns the mock needs lists
   // fresh, no hint: the probe (one request) answers, the second round (orders whole) fails.
   mock_.PushRequestErrors(MockCluster::kOffsetFetch, {0, 14});  // COORDINATOR_LOAD_IN_PROGRESS
   auto failed = client.FetchCommittedOffsets({"fresh"}, Watched(), {{}});
@@ -309,7 +309,7 @@ TEST_F(GroupClientHintTest, topics_found_by_a_first_read_whose_second_round_fail
 
 TEST_F(GroupClientHintTest, a_groups_sweep_goes_on_across_calls_it_is_not_part_of) {
   GroupClient client(Options(/*full_sweep_every=*/4));
-  const std::vector<std::vector<PartitionRef>> hints = {{{"orders", 0}}};
+  const std::vector<std::vector<std::string>> hints = {{"orders"}};
   // billing is asked every other call only (as adaptive sampling does); its sweep still advances one
   // slice per call of its own, so payments/1 shows once in every 4 of billing's calls.
   std::vector<int> seen_payments;
@@ -341,7 +341,7 @@ std::vector<int> CallsFindingWide(int orders, int wide, size_t per_request, size
   GroupClient client(options);
   auto watched = PartitionsOf("orders", orders);
   for (const auto& ref : PartitionsOf("wide", wide)) watched.push_back(ref);
-  const std::vector<std::vector<PartitionRef>> hints = {{{"orders", 0}}};
+  const std::vector<std::vector<std::string>> hints = {{"orders"}};
   std::vector<int> found;
   for (int call = 0; call < calls; ++call) {
     if (client.FetchCommittedOffsets({"billing"}, watched, hints)[0].offsets.size() == 2) found.push_back(call);
@@ -373,7 +373,7 @@ TEST(GroupClientMockTest, a_watched_list_that_fits_in_one_request_is_asked_whole
   GroupClient client(OptionsFor(mock.Bootstraps()));
   const std::vector<PartitionRef> watched = {{"orders", 0}, {"payments", 0}};
   for (int call = 0; call < 3; ++call) {
-    auto result = client.FetchCommittedOffsets({"billing"}, watched, {{{"orders", 0}}});
+    auto result = client.FetchCommittedOffsets({"billing"}, watched, {{"orders"}});
     EXPECT_THAT(View(result[0].offsets), ElementsAre("orders/0=1", "payments/0=2")) << "call " << call;
   }
 }
@@ -411,7 +411,7 @@ TEST_F(GroupClientHintTest, a_hint_without_watched_topics_is_read_like_no_hint) 
   GroupClient client(Options());
   client.FetchCommittedOffsets({"billing"}, Watched());
   // "gone" is not watched: billing is probed, and orders (a commit on its first partition) read whole.
-  auto result = client.FetchCommittedOffsets({"billing", "idle"}, Watched(), {{{"gone", 0}}, {}});
+  auto result = client.FetchCommittedOffsets({"billing", "idle"}, Watched(), {{"gone"}, {}});
   EXPECT_EQ(result[0].error, "");
   EXPECT_THAT(View(result[0].offsets), ::testing::IsSupersetOf({"orders/0=5"}));
   EXPECT_EQ(result[1].error, "");
@@ -420,7 +420,7 @@ TEST_F(GroupClientHintTest, a_hint_without_watched_topics_is_read_like_no_hint) 
 
 TEST_F(GroupClientHintTest, hints_not_one_per_group_are_invalid_argument_naming_both_counts) {
   GroupClient client(OptionsFor(mock_.Bootstraps()));
-  EXPECT_THAT([&] { client.FetchCommittedOffsets({"billing", "idle"}, Watched(), {{{"orders", 0}}}); },
+  EXPECT_THAT([&] { client.FetchCommittedOffsets({"billing", "idle"}, Watched(), {{"orders"}}); },
               ::testing::ThrowsMessage<std::invalid_argument>(HasSubstr("1 hints for 2 groups")));
 }
 

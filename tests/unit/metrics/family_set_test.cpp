@@ -186,7 +186,8 @@ TEST(FamilySetTest, snapshot_with_tricky_values_renders_like_text_serializer) {
                                                      {"env", "say \"hi\"\\"},
                                                      {"partition", std::to_string(p.partition)},
                                                      {"topic", p.topic}};
-    AddReference(lag_seconds, labels, *p.lag_seconds);
+    // A lag in seconds stores "unknown" as NaN (util::PackedOptional): that partition has no series.
+    if (p.lag_seconds) AddReference(lag_seconds, labels, *p.lag_seconds);
     AddReference(current_offset, labels, static_cast<double>(p.committed_offset));
   }
   MetricFamily duration = ReferenceFamily(
