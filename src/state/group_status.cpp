@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -86,67 +87,134 @@ std::string_view ToString(GroupStatus status) {
   return "unknown";
 }
 
-CommitWindow::CommitWindow(std::size_t capacity) : capacity_(static_cast<uint32_t>(capacity)) {
-  if (capacity < 2 || capacity > std::numeric_limits<uint32_t>::max()) {
-    throw std::invalid_argument("CommitWindow: capacity must be at least 2 observations, got " +
-                                std::to_string(capacity));
+namespace {
+
+// LEB128: 7 bits per byte, low groups first, the high bit set on every byte but the last.
+std::size_t PutVarint(uint8_t* out, uint64_t v) {
+  std::size_t n = 0;
+  while (v >= 0x80) {
+    out[n++] = static_cast<uint8_t>(v | 0x80);
+    v >>= 7;
   }
+  out[n++] = static_cast<uint8_t>(v);
+  return n;
+}
+
+uint64_t GetVarint(const uint8_t*& in) {
+  uint64_t v = 0;
+  for (int shift = 0;; shift += 7) {
+    const uint8_t byte = *in++;
+    v |= static_cast<uint64_t>(byte & 0x7f) << shift;
+    if ((byte & 0x80) == 0) return v;
+  }
+}
+
+void SkipVarint(const uint8_t*& in) {
+  while ((*in++ & 0x80) != 0) {
+  }
+}
+
+// Differences are taken modulo 2^64 (unsigned), so any two int64 values round-trip exactly;
+// zigzag keeps small negative ones short.
+uint64_t Zigzag(uint64_t difference) {
+  return (difference << 1) ^ static_cast<uint64_t>(static_cast<int64_t>(difference) >> 63);
+}
+uint64_t Unzigzag(uint64_t v) { return (v >> 1) ^ (0 - (v & 1)); }
+
+int64_t Minus(int64_t a, uint64_t difference) {
+  return static_cast<int64_t>(static_cast<uint64_t>(a) - difference);
+}
+
+}  // namespace
+
+CommitWindow::CommitWindow(std::size_t capacity) : capacity_(static_cast<uint8_t>(capacity)) {
+  if (capacity < 2 || capacity > kMaxCapacity) {
+    throw std::invalid_argument("CommitWindow: capacity must be 2 to " + std::to_string(kMaxCapacity) +
+                                " observations, got " + std::to_string(capacity));
+  }
+}
+
+CommitWindow::CommitWindow(CommitWindow&& other) noexcept { *this = std::move(other); }
+
+CommitWindow& CommitWindow::operator=(CommitWindow&& other) noexcept {
+  if (this == &other) return *this;
+  newest_ = other.newest_;
+  spill_ = std::move(other.spill_);
+  length_ = other.length_;
+  spill_capacity_ = other.spill_capacity_;
+  capacity_ = other.capacity_;
+  size_ = other.size_;
+  if (spill_ == nullptr) std::memcpy(inline_, other.inline_, length_);
+  other.length_ = 0;
+  other.spill_capacity_ = 0;
+  other.size_ = 0;
+  return *this;
 }
 
 bool CommitWindow::Add(const CommitSample& sample) {
   CommitSample kept = sample;
   kept.observed_at = std::chrono::floor<std::chrono::milliseconds>(sample.observed_at);
   if (size_ > 0 && kept.observed_at < newest_.observed_at) return false;
-  // Decoded, appended and encoded again: ten entries cost nothing to shift.
-  std::vector<CommitSample> all = samples();
-  if (all.size() >= capacity_) all.erase(all.begin(), all.end() - (capacity_ - 1));
-  all.push_back(kept);
-  Store(all);
+  if (size_ == 0) {
+    newest_ = kept;
+    size_ = 1;
+    return true;
+  }
+  // The newest observation becomes the first older one: its differences from the new newest.
+  uint8_t head[30];
+  std::size_t head_length = PutVarint(
+      head, static_cast<uint64_t>(
+                std::chrono::duration_cast<std::chrono::milliseconds>(kept.observed_at - newest_.observed_at).count()));
+  head_length += PutVarint(head + head_length, Zigzag(static_cast<uint64_t>(kept.committed) -
+                                                      static_cast<uint64_t>(newest_.committed)));
+  head_length +=
+      PutVarint(head + head_length, Zigzag(static_cast<uint64_t>(kept.lag) - static_cast<uint64_t>(newest_.lag)));
+  // The older ones that stay: at most capacity - 2 of them.
+  const std::size_t keep = std::min<std::size_t>(size_ - 1, capacity_ - 2);
+  const uint8_t* end = data();
+  for (std::size_t i = 0; i < keep * 3; ++i) SkipVarint(end);
+  const std::size_t tail_length = static_cast<std::size_t>(end - data());
+  const std::size_t length = head_length + tail_length;
+
+  uint8_t* target = inline_;
+  std::unique_ptr<uint8_t[]> grown;
+  if (length > kInlineBytes) {
+    if (spill_ != nullptr && length <= spill_capacity_) {
+      target = spill_.get();
+    } else {
+      // Room for a little more than now, so that a window at its size does not reallocate per observation.
+      const std::size_t room = length + length / 4;
+      grown = std::make_unique_for_overwrite<uint8_t[]>(room);
+      spill_capacity_ = static_cast<uint16_t>(room);
+      target = grown.get();
+    }
+  }
+  std::memmove(target + head_length, data(), tail_length);  // data() may be target: memmove
+  std::memcpy(target, head, head_length);
+  if (grown != nullptr) {
+    spill_ = std::move(grown);
+  } else if (target == inline_ && spill_ != nullptr) {
+    spill_.reset();  // the large moves have left the window
+    spill_capacity_ = 0;
+  }
+  length_ = static_cast<uint16_t>(length);
+  newest_ = kept;
+  size_ = static_cast<uint8_t>(keep + 2);
   return true;
 }
 
-void CommitWindow::Store(const std::vector<CommitSample>& all) {
-  size_ = static_cast<uint32_t>(all.size());
-  newest_ = all.back();
-  const auto fits = [](int64_t v) {
-    return v >= std::numeric_limits<int32_t>::min() && v <= std::numeric_limits<int32_t>::max();
-  };
-  // Written over the last encoding's storage (one allocation per window, not one per observation).
-  if (older_ == nullptr && all.size() > 1) older_ = std::make_unique_for_overwrite<Older[]>(capacity_ - 1);
-  bool all_fit = true;
-  for (std::size_t i = 0; i + 1 < all.size() && all_fit; ++i) {
-    const int64_t ms =
-        std::chrono::duration_cast<std::chrono::milliseconds>(newest_.observed_at - all[i].observed_at).count();
-    int64_t committed = 0;
-    int64_t lag = 0;
-    // Offsets more than 2^63 apart overflow the subtraction: they do not fit either.
-    all_fit = !__builtin_sub_overflow(newest_.committed, all[i].committed, &committed) &&
-              !__builtin_sub_overflow(newest_.lag, all[i].lag, &lag) && fits(ms) && fits(committed) &&
-              fits(lag);
-    older_[i] = {static_cast<int32_t>(ms), static_cast<int32_t>(committed), static_cast<int32_t>(lag)};
-  }
-  if (all_fit) {
-    wide_.reset();
-  } else {
-    wide_ = std::make_unique<std::vector<CommitSample>>(all.begin(), all.end() - 1);
-    older_.reset();
-  }
-}
-
 std::vector<CommitSample> CommitWindow::samples() const {
-  std::vector<CommitSample> out;
+  std::vector<CommitSample> out(size_);
   if (size_ == 0) return out;
-  out.reserve(size_);
-  if (wide_ != nullptr) {
-    out.assign(wide_->begin(), wide_->end());
-  } else {
-    for (std::size_t i = 0; i + 1 < size_; ++i) {
-      const Older& o = older_[i];
-      out.push_back({newest_.observed_at - std::chrono::milliseconds(o.before_ms),
-                     newest_.committed - o.committed_below, newest_.lag - o.lag_below});
-    }
+  out[size_ - 1] = newest_;
+  const uint8_t* in = data();
+  CommitSample at = newest_;
+  for (std::size_t i = size_ - 1; i-- > 0;) {
+    at.observed_at -= std::chrono::milliseconds(static_cast<int64_t>(GetVarint(in)));
+    at.committed = Minus(at.committed, Unzigzag(GetVarint(in)));
+    at.lag = Minus(at.lag, Unzigzag(GetVarint(in)));
+    out[i] = at;
   }
-  out.push_back(newest_);
   return out;
 }
 

@@ -271,7 +271,7 @@ TEST(CommitWindowTest, keeps_every_observation_exactly_in_its_compact_form) {
                                            {At(30), 1'400, 900},
                                            {At(1'000'000), 1'000'000'000, 1'999'999'999}};
   for (const auto& sample : added) window.Add(sample);
-  EXPECT_FALSE(window.wide());
+  EXPECT_FALSE(window.spilled());
   ASSERT_EQ(window.samples().size(), 4u);
   for (size_t i = 0; i < added.size(); ++i) {
     EXPECT_EQ(window.samples()[i].observed_at, added[i].observed_at) << i;
@@ -282,31 +282,101 @@ TEST(CommitWindowTest, keeps_every_observation_exactly_in_its_compact_form) {
   EXPECT_EQ(window.newest()->committed, 1'000'000'000);
 }
 
-TEST(CommitWindowTest, differences_beyond_32_bits_keep_the_older_observations_in_full) {
+TEST(CommitWindowTest, a_default_window_of_ordinary_moves_holds_its_observations_in_itself) {
+  // Polled every 30 s, ~20,000 records consumed per poll, lag wandering by thousands: 6-7 bytes each.
+  CommitWindow window;
+  for (int i = 0; i < 25; ++i) window.Add({At(30 * i), 20'000 * i, 5'000 + (i % 3) * 1'500});
+  EXPECT_TRUE(window.full());
+  EXPECT_FALSE(window.spilled());
+  const auto samples = window.samples();
+  ASSERT_EQ(samples.size(), 10u);
+  for (int k = 0; k < 10; ++k) {
+    const int i = 15 + k;
+    EXPECT_EQ(samples[k].observed_at, At(30 * i)) << k;
+    EXPECT_EQ(samples[k].committed, 20'000 * i) << k;
+    EXPECT_EQ(samples[k].lag, 5'000 + (i % 3) * 1'500) << k;
+  }
+}
+
+TEST(CommitWindowTest, extreme_values_round_trip_exactly) {
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
+  CommitWindow window(4);
+  // Differences beyond int64 (taken modulo 2^64), gaps of decades.
+  const std::vector<CommitSample> added = {{At(0), kMax, 0},
+                                           {At(0) + std::chrono::hours(40 * 365 * 24), kMin, kMax},
+                                           {At(0) + std::chrono::hours(80 * 365 * 24), kMax, kMin},
+                                           {At(0) + std::chrono::hours(80 * 365 * 24), 0, -1}};
+  for (const auto& sample : added) window.Add(sample);
+  const auto samples = window.samples();
+  ASSERT_EQ(samples.size(), 4u);
+  for (size_t i = 0; i < added.size(); ++i) {
+    EXPECT_EQ(samples[i].observed_at, added[i].observed_at) << i;
+    EXPECT_EQ(samples[i].committed, added[i].committed) << i;
+    EXPECT_EQ(samples[i].lag, added[i].lag) << i;
+  }
+}
+
+TEST(CommitWindowTest, large_moves_spill_to_the_heap_until_they_leave_the_window) {
+  constexpr int64_t kFar = int64_t{1} << 62;  // 9 bytes per difference
+  CommitWindow window(5);
+  std::vector<CommitSample> added;
+  for (int i = 0; i < 5; ++i) added.push_back({At(0) + std::chrono::hours(24 * 365 * i), i % 2 * kFar, (i + 1) % 2 * kFar});
+  for (const auto& sample : added) window.Add(sample);
+  EXPECT_TRUE(window.spilled());
+  auto samples = window.samples();
+  ASSERT_EQ(samples.size(), 5u);
+  for (size_t i = 0; i < added.size(); ++i) {
+    EXPECT_EQ(samples[i].observed_at, added[i].observed_at) << i;
+    EXPECT_EQ(samples[i].committed, added[i].committed) << i;
+    EXPECT_EQ(samples[i].lag, added[i].lag) << i;
+  }
+  const auto t = added.back().observed_at;
+  for (int i = 1; i <= 5; ++i) window.Add({t + std::chrono::seconds(10 * i), 10 * i, 0});
+  EXPECT_FALSE(window.spilled());  // the large moves have left the window: in the window itself again
+  samples = window.samples();
+  ASSERT_EQ(samples.size(), 5u);
+  EXPECT_EQ(samples.front().committed, 10);
+  EXPECT_EQ(samples.back().committed, 50);
+  EXPECT_EQ(samples.back().observed_at, t + std::chrono::seconds(50));
+}
+
+TEST(CommitWindowTest, a_rewind_of_a_big_topic_is_kept_exactly) {
   CommitWindow window(3);
   window.Add({At(0), 5'000'000'000, 10});
-  window.Add({At(10), 0, 5'000'000'010});  // a reset to the beginning of a big topic: −5·10^9
-  EXPECT_TRUE(window.wide());
+  window.Add({At(10), 0, 5'000'000'010});  // a reset to the beginning of a big topic: -5*10^9
   EXPECT_EQ(window.samples().front().committed, 5'000'000'000);
   EXPECT_EQ(window.samples().back().lag, 5'000'000'010);
   EXPECT_EQ(EvaluatePartition(window.samples(), true, At(10), {.window_size = 3}), PartitionStatus::kRewind);
-  window.Add({At(20), std::numeric_limits<int64_t>::max(), 0});  // more than 2^63 above 0: still full
-  EXPECT_TRUE(window.wide());
-  EXPECT_EQ(window.samples()[1].committed, 0);
-  EXPECT_EQ(window.samples()[2].committed, std::numeric_limits<int64_t>::max());
-  window.Add({At(30), 10, 0});
-  window.Add({At(40), 20, 0});
-  window.Add({At(50), 30, 0});  // the far ones have left the window: compact again
-  EXPECT_FALSE(window.wide());
-  EXPECT_EQ(window.samples().front().committed, 10);
-  EXPECT_EQ(window.samples().front().observed_at, At(30));
 }
 
-TEST(CommitWindowTest, a_gap_beyond_24_days_keeps_the_older_observations_in_full) {
+TEST(CommitWindowTest, moved_windows_keep_their_observations_inline_or_spilled) {
+  CommitWindow small(3);
+  small.Add({At(0), 1, 1});
+  small.Add({At(10), 2, 1});
+  CommitWindow big(3);
+  big.Add({At(0), std::numeric_limits<int64_t>::max(), 0});
+  big.Add({At(10), std::numeric_limits<int64_t>::min(), 0});
+  big.Add({At(20), std::numeric_limits<int64_t>::max(), 0});
+  std::vector<CommitWindow> windows;
+  windows.push_back(std::move(small));
+  windows.push_back(std::move(big));
+  windows.reserve(100);  // moves them again
+  EXPECT_FALSE(windows[0].spilled());
+  EXPECT_EQ(windows[0].samples().front().committed, 1);
+  EXPECT_EQ(windows[0].samples().back().committed, 2);
+  ASSERT_EQ(windows[1].samples().size(), 3u);
+  EXPECT_EQ(windows[1].samples()[1].committed, std::numeric_limits<int64_t>::min());
+  CommitWindow assigned(5);
+  assigned = std::move(windows[1]);
+  EXPECT_EQ(assigned.capacity(), 3u);
+  EXPECT_EQ(assigned.samples()[0].committed, std::numeric_limits<int64_t>::max());
+}
+
+TEST(CommitWindowTest, a_gap_beyond_24_days_is_kept_exactly) {
   CommitWindow window;
   window.Add({At(0), 1, 1});
   window.Add({At(30 * 86'400), 2, 1});
-  EXPECT_TRUE(window.wide());
   EXPECT_EQ(window.samples().front().observed_at, At(0));
   EXPECT_DOUBLE_EQ(LastCommitAgeSeconds(window.samples(), At(30 * 86'400)).value(), 0);
 }
@@ -320,13 +390,17 @@ TEST(CommitWindowTest, observation_times_are_kept_to_the_millisecond) {
   EXPECT_EQ(window.samples()[1].observed_at, At(0) + std::chrono::milliseconds(2));
 }
 
-TEST(CommitWindowTest, capacity_below_two_is_rejected_naming_the_parameter) {
-  try {
-    CommitWindow window(1);
-    FAIL() << "expected std::invalid_argument";
-  } catch (const std::invalid_argument& e) {
-    EXPECT_STREQ(e.what(), "CommitWindow: capacity must be at least 2 observations, got 1");
+TEST(CommitWindowTest, capacity_outside_2_to_255_is_rejected_naming_the_parameter) {
+  for (size_t capacity : {size_t{1}, size_t{256}}) {
+    try {
+      CommitWindow window(capacity);
+      FAIL() << "expected std::invalid_argument for " << capacity;
+    } catch (const std::invalid_argument& e) {
+      EXPECT_EQ(std::string(e.what()),
+                "CommitWindow: capacity must be 2 to 255 observations, got " + std::to_string(capacity));
+    }
   }
+  EXPECT_EQ(CommitWindow(255).capacity(), 255u);
 }
 
 // ---- group table (one test per row of the header's table)
