@@ -581,6 +581,7 @@ App::~App() = default;
 int App::Run() {
   Impl& s = *impl_;
   if (ReturnLargeBlocksToTheSystem()) spdlog::debug("malloc: blocks of 128 KiB or more are mapped on their own");
+  if (ShareOneHeap()) spdlog::debug("malloc: all threads share one heap");
   ConfigPtr initial = s.config.load();
   if (initial->config.demo) {
     spdlog::warn("demo mode: watching an embedded mock Kafka cluster with a demo workload, not a real one "

@@ -17,6 +17,7 @@ class AllocatorTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ::unsetenv("MALLOC_MMAP_THRESHOLD_");
+    ::unsetenv("MALLOC_ARENA_MAX");
     ::unsetenv("GLIBC_TUNABLES");
   }
   void TearDown() override { SetUp(); }
@@ -58,6 +59,21 @@ TEST_F(AllocatorTest, other_tunables_do_not_stop_it) {
   ::setenv("GLIBC_TUNABLES", "glibc.malloc.arena_max=2", 1);
   EXPECT_TRUE(ReturnLargeBlocksToTheSystem());
 }
+TEST_F(AllocatorTest, shares_one_heap_when_the_user_did_not_limit_heaps) {
+  if (!kGlibcAllocator) GTEST_SKIP() << "a sanitizer's allocator replaces glibc's";
+  EXPECT_TRUE(ShareOneHeap());
+  ::setenv("GLIBC_TUNABLES", "glibc.malloc.mmap_threshold=262144", 1);
+  EXPECT_TRUE(ShareOneHeap());
+}
+
+TEST_F(AllocatorTest, leaves_a_heap_limit_set_by_the_user_alone) {
+  ::setenv("MALLOC_ARENA_MAX", "4", 1);
+  EXPECT_FALSE(ShareOneHeap());
+  ::unsetenv("MALLOC_ARENA_MAX");
+  ::setenv("GLIBC_TUNABLES", "glibc.malloc.arena_max=2", 1);
+  EXPECT_FALSE(ShareOneHeap());
+}
+
 TEST_F(AllocatorTest, release_free_memory_gives_back_the_pages_of_freed_small_blocks) {
   if (!kGlibcAllocator) GTEST_SKIP() << "a sanitizer's allocator replaces glibc's";
   // 32 MB of 1 KiB blocks, all freed but the last, so the free space is inside the heap, where glibc
@@ -74,7 +90,10 @@ TEST_F(AllocatorTest, release_free_memory_gives_back_the_pages_of_freed_small_bl
 }
 
 #else
-TEST_F(AllocatorTest, does_nothing_without_glibc) { EXPECT_FALSE(ReturnLargeBlocksToTheSystem()); }
+TEST_F(AllocatorTest, does_nothing_without_glibc) {
+  EXPECT_FALSE(ReturnLargeBlocksToTheSystem());
+  EXPECT_FALSE(ShareOneHeap());
+}
 #endif
 
 }  // namespace
