@@ -195,7 +195,7 @@ int main(int argc, char** argv) {
     const auto exposition = kpe::metrics::RenderExposition(snapshots);
     series = exposition->series;
     bytes = exposition->gzip.size;
-    gzip_bytes = exposition->gzip.bytes.size();
+    gzip_bytes = exposition->gzip.byte_size();
     if (!output.empty()) std::ofstream(output, std::ios::binary) << exposition->Text();
   }
   const long hwm_after = StatusKiB("VmHWM");

@@ -364,10 +364,11 @@ struct App::Impl {
     if (request.AcceptsGzip()) {
       // One gzip member: the text's deflate, made once per snapshot, closed with this scrape's tail.
       response.headers.emplace_back("Content-Encoding", "gzip");
-      response.shared_body = std::shared_ptr<const std::string>(exposition, &exposition->gzip.bytes);
+      response.shared_owner = exposition;
+      response.shared_pieces = exposition->gzip.pieces;
       response.body = util::GzipClose(exposition->gzip, tail);
     } else {
-      response.shared_body = std::shared_ptr<const std::string>(exposition, &exposition->Text());
+      response.Share(std::shared_ptr<const std::string>(exposition, &exposition->Text()));
       response.body = tail;
     }
     return response;

@@ -120,7 +120,7 @@ ChunkedGzipWriter::ChunkedGzipWriter(std::shared_ptr<const GzipChunks> reuse, in
     : state_(std::make_unique<State>()) {
   state_->reuse = std::move(reuse);
   state_->level = level;
-  state_->open.bytes.assign(kHeader, sizeof(kHeader));
+  state_->open.pieces.emplace_back(kHeader, sizeof(kHeader));
   state_->open.crc = static_cast<uint32_t>(crc32(0L, Z_NULL, 0));
 }
 
@@ -181,7 +181,8 @@ void ChunkedGzipWriter::Append(const std::shared_ptr<const GzipChunk>& chunk) {
   State& s = *state_;
   if (s.finished) throw std::logic_error("gzip: Append after Finish");
   if (chunk == nullptr) return;
-  s.open.bytes += chunk->deflated;
+  s.open.pieces.emplace_back(chunk->deflated);
+  s.open.chunks.push_back(chunk);
   s.open.crc = static_cast<uint32_t>(crc32_combine(s.open.crc, chunk->crc, static_cast<z_off_t>(chunk->size)));
   s.open.size += chunk->size;
 }
@@ -191,7 +192,8 @@ OpenGzip ChunkedGzipWriter::Finish(std::shared_ptr<const GzipChunks>* chunks) {
   State& s = *state_;
   if (s.finished) throw std::logic_error("gzip: Finish called twice");
   s.finished = true;
-  s.open.bytes.shrink_to_fit();
+  s.open.pieces.shrink_to_fit();
+  s.open.chunks.shrink_to_fit();
   if (chunks != nullptr) *chunks = s.made;
   s.reuse.reset();
   s.scratch = std::string();
@@ -204,18 +206,37 @@ OpenGzip GzipOpen(std::string_view data, int level) {
   return writer.Finish();
 }
 
+std::size_t OpenGzip::byte_size() const {
+  std::size_t n = 0;
+  for (const auto piece : pieces) n += piece.size();
+  return n;
+}
+
+std::string OpenGzip::Bytes() const {
+  std::string out;
+  out.reserve(byte_size());
+  for (const auto piece : pieces) out += piece;
+  return out;
+}
+
 std::string GzipOpenContents(const OpenGzip& open) {
-  if (open.bytes.size() < sizeof(kHeader)) throw std::runtime_error("gzip: open member without header");
+  if (open.pieces.empty() || open.pieces.front() != std::string_view(kHeader, sizeof(kHeader))) {
+    throw std::runtime_error("gzip: open member without header");
+  }
   if (open.size == 0) return {};
   z_stream zs{};
   if (inflateInit2(&zs, -15) != Z_OK) throw std::runtime_error("gzip: inflateInit2 failed");
   std::string out(open.size, '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(open.bytes.data() + sizeof(kHeader)));
-  zs.avail_in = static_cast<uInt>(open.bytes.size() - sizeof(kHeader));
   zs.next_out = reinterpret_cast<Bytef*>(out.data());
   zs.avail_out = static_cast<uInt>(out.size());
-  const int rc = inflate(&zs, Z_SYNC_FLUSH);
-  // With the output full, inflate may leave the empty block of the sync flush unread.
+  int rc = Z_OK;
+  for (std::size_t i = 1; i < open.pieces.size() && zs.avail_out > 0; ++i) {
+    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(open.pieces[i].data()));
+    zs.avail_in = static_cast<uInt>(open.pieces[i].size());
+    rc = inflate(&zs, Z_SYNC_FLUSH);
+    if (rc != Z_OK && rc != Z_BUF_ERROR) break;
+  }
+  // With the output full, inflate may leave the empty block of the last sync flush unread.
   const bool whole = zs.total_out == open.size;
   inflateEnd(&zs);
   if ((rc != Z_OK && rc != Z_BUF_ERROR) || !whole ||

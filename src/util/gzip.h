@@ -1,9 +1,11 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace kpe::util {
 
@@ -12,14 +14,24 @@ namespace kpe::util {
 /// concatenation of their contents. Thread-safe.
 std::string GzipCompress(std::string_view data, int level = 6);
 
+class GzipChunk;
+
 /// A gzip member left open so that more data can be appended to it later: the gzip header and the raw
 /// deflate of `data`, ended with a sync flush (byte-aligned, no final block), plus what the trailer
 /// will need. Made once; closed many times with different tails (GzipClose), each close producing one
-/// complete single-member gzip stream. Immutable; thread-safe to share.
+/// complete single-member gzip stream. Its bytes are `pieces`, in order: views into the header and
+/// into the chunks a ChunkedGzipWriter deflated, which it keeps alive (so an exposition and the chunks
+/// kept for the next render's reuse hold the deflated text once). Immutable; thread-safe to share.
 struct OpenGzip {
-  std::string bytes;
+  std::vector<std::string_view> pieces;
+  std::vector<std::shared_ptr<const GzipChunk>> chunks;  // what `pieces` point into
   uint32_t crc = 0;   // CRC-32 of `data`
   uint64_t size = 0;  // length of `data`
+
+  /// Bytes in `pieces`.
+  std::size_t byte_size() const;
+  /// The pieces, concatenated (a copy).
+  std::string Bytes() const;
 };
 
 /// Opens a member with `data` (see OpenGzip): a ChunkedGzipWriter given `data` as its one chunk.
@@ -29,9 +41,8 @@ OpenGzip GzipOpen(std::string_view data, int level = 6);
 /// member to reuse. Immutable; thread-safe to share.
 class GzipChunks;
 
-/// One chunk a ChunkedGzipWriter deflated (or found in the chunks it reuses). Immutable; thread-safe
-/// to share.
-class GzipChunk;
+// GzipChunk (declared above): one chunk a ChunkedGzipWriter deflated (or found in the chunks it
+// reuses). Immutable; thread-safe to share.
 
 /// Opens a member of the concatenation of the chunks, deflated one by one: each from an empty window and ended with a sync flush, so that its bytes refer to nothing
 /// before them and are valid at any byte-aligned place of any raw deflate stream (as pigz joins its
@@ -73,7 +84,7 @@ class ChunkedGzipWriter {
 /// bytes do not inflate to `open.size` bytes of that CRC-32.
 std::string GzipOpenContents(const OpenGzip& open);
 
-/// The bytes that, appended to `open.bytes`, make one gzip member of `data + tail`: the raw deflate of
+/// The bytes that, appended to `open`'s pieces, make one gzip member of `data + tail`: the raw deflate of
 /// `tail` with the final block, then the CRC-32 and length of the whole (zlib's crc32_combine). Every
 /// gzip reader, including the ones that read only the first member of a stream (curl), reads it.
 std::string GzipClose(const OpenGzip& open, std::string_view tail, int level = 6);

@@ -80,7 +80,8 @@ TEST(ResponseTest, text_sets_status_body_and_plain_text_type) {
   EXPECT_EQ(response.status, 503u);
   EXPECT_EQ(response.body, "busy\n");
   EXPECT_EQ(response.content_type, "text/plain; charset=utf-8");
-  EXPECT_EQ(response.shared_body, nullptr);
+  EXPECT_TRUE(response.shared_pieces.empty());
+  EXPECT_EQ(response.shared_owner, nullptr);
 }
 
 }  // namespace

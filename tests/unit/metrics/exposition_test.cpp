@@ -198,7 +198,7 @@ TEST(ExpositionTest, series_counts_the_sample_lines) {
 TEST(ExpositionTest, gzip_member_decompresses_to_the_text) {
   const auto exposition = RenderExposition(One(BasicSnapshot()));
 
-  EXPECT_EQ(util::GzipDecompress(exposition->gzip.bytes + util::GzipClose(exposition->gzip, "")),
+  EXPECT_EQ(util::GzipDecompress(exposition->gzip.Bytes() + util::GzipClose(exposition->gzip, "")),
             exposition->Text());
 }
 
@@ -207,7 +207,7 @@ TEST(ExpositionTest, no_snapshots_render_an_empty_exposition) {
 
   EXPECT_EQ(exposition->Text(), "");
   EXPECT_EQ(exposition->series, 0u);
-  EXPECT_EQ(util::GzipDecompress(exposition->gzip.bytes + util::GzipClose(exposition->gzip, "")), "");
+  EXPECT_EQ(util::GzipDecompress(exposition->gzip.Bytes() + util::GzipClose(exposition->gzip, "")), "");
 }
 
 TEST(ExpositionTest, cluster_down_reports_up_zero_and_unknown_cluster_info) {
@@ -275,8 +275,8 @@ TEST(RenderCacheTest, a_render_deflates_only_the_chunks_whose_text_changed) {
   EXPECT_EQ(second->chunks_deflated, 1u);
   EXPECT_EQ(second->chunks_reused, first->chunks_deflated - 1);
   EXPECT_EQ(second->Text(), uncached->Text());
-  EXPECT_EQ(second->gzip.bytes, uncached->gzip.bytes);
-  EXPECT_EQ(util::GzipDecompress(second->gzip.bytes + util::GzipClose(second->gzip, "")), uncached->Text());
+  EXPECT_EQ(second->gzip.Bytes(), uncached->gzip.Bytes());
+  EXPECT_EQ(util::GzipDecompress(second->gzip.Bytes() + util::GzipClose(second->gzip, "")), uncached->Text());
   EXPECT_EQ(SampleValue(second->Text(),
                         R"(kafka_topic_partition_current_offset{cluster="prod",env="production",partition="99",topic="events-39",zone="eu-west-1"})"),
             1000 + 99 + 5);

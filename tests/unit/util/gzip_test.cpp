@@ -34,7 +34,7 @@ TEST(GzipTest, open_member_closed_with_a_tail_is_one_member_of_both) {
   const std::string head(200000, 'h');
   const std::string tail = "process_open_fds 12\n";
   const OpenGzip open = GzipOpen(head);
-  const std::string whole = open.bytes + GzipClose(open, tail);
+  const std::string whole = open.Bytes() + GzipClose(open, tail);
   EXPECT_EQ(GzipDecompress(whole), head + tail);
   // One member: decompressing stops exactly at the end, which a reader of the first member only sees.
   z_stream zs{};
@@ -52,9 +52,9 @@ TEST(GzipTest, open_member_closed_with_a_tail_is_one_member_of_both) {
 
 TEST(GzipTest, one_open_member_closes_with_different_tails) {
   const OpenGzip open = GzipOpen("kafka_up 1\n");
-  EXPECT_EQ(GzipDecompress(open.bytes + GzipClose(open, "a 1\n")), "kafka_up 1\na 1\n");
-  EXPECT_EQ(GzipDecompress(open.bytes + GzipClose(open, "")), "kafka_up 1\n");
-  EXPECT_EQ(GzipDecompress(GzipOpen("").bytes + GzipClose(GzipOpen(""), "")), "");
+  EXPECT_EQ(GzipDecompress(open.Bytes() + GzipClose(open, "a 1\n")), "kafka_up 1\na 1\n");
+  EXPECT_EQ(GzipDecompress(open.Bytes() + GzipClose(open, "")), "kafka_up 1\n");
+  EXPECT_EQ(GzipDecompress(GzipOpen("").Bytes() + GzipClose(GzipOpen(""), "")), "");
 }
 
 TEST(GzipTest, open_member_of_text_that_barely_compresses_is_whole) {
@@ -69,8 +69,8 @@ TEST(GzipTest, open_member_of_text_that_barely_compresses_is_whole) {
   }
   const std::string tail(5000, 't');
   const OpenGzip open = GzipOpen(head);
-  EXPECT_GT(open.bytes.size(), head.size() / 16);
-  EXPECT_EQ(GzipDecompress(open.bytes + GzipClose(open, tail)), head + tail);
+  EXPECT_GT(open.byte_size(), head.size() / 16);
+  EXPECT_EQ(GzipDecompress(open.Bytes() + GzipClose(open, tail)), head + tail);
 }
 
 TEST(GzipTest, empty_input_is_a_valid_member) {
@@ -122,7 +122,7 @@ TEST(ChunkedGzipWriterTest, chunks_make_the_member_of_their_concatenation) {
   EXPECT_EQ(writer.reused_chunks(), 0u);
   EXPECT_EQ(open.size, whole.size());
   EXPECT_EQ(open.crc, Crc(whole));
-  EXPECT_EQ(GzipDecompress(open.bytes + GzipClose(open, "tail\n")), whole + "tail\n");
+  EXPECT_EQ(GzipDecompress(open.Bytes() + GzipClose(open, "tail\n")), whole + "tail\n");
   EXPECT_EQ(GzipOpenContents(open), whole);
 }
 
@@ -179,7 +179,7 @@ TEST(ChunkedGzipWriterTest, a_second_member_deflates_only_the_chunks_that_change
   const std::string expected = join(b) + join(c) + join(a);
   EXPECT_EQ(GzipOpenContents(second_open), expected);
   EXPECT_EQ(second_open.crc, Crc(expected));
-  EXPECT_EQ(GzipDecompress(second_open.bytes + GzipClose(second_open, "# EOF\n")), expected + "# EOF\n");
+  EXPECT_EQ(GzipDecompress(second_open.Bytes() + GzipClose(second_open, "# EOF\n")), expected + "# EOF\n");
   // The first member is untouched by the second.
   EXPECT_EQ(GzipOpenContents(first_open), join(a) + join(b) + join(Lines(2000, "kafka_c")));
 
@@ -207,7 +207,7 @@ TEST(ChunkedGzipWriterTest, nothing_appended_is_an_empty_open_member) {
   ChunkedGzipWriter writer;
   const OpenGzip open = writer.Finish();
   EXPECT_EQ(open.size, 0u);
-  EXPECT_EQ(GzipDecompress(open.bytes + GzipClose(open, "only the tail")), "only the tail");
+  EXPECT_EQ(GzipDecompress(open.Bytes() + GzipClose(open, "only the tail")), "only the tail");
   EXPECT_EQ(GzipOpenContents(open), "");
 }
 
@@ -227,14 +227,15 @@ TEST(GzipOpenContentsTest, gives_back_what_the_member_was_opened_with) {
 
 TEST(GzipOpenContentsTest, damaged_member_throws) {
   OpenGzip open = GzipOpen(Noise(20000, 5));
+  ASSERT_EQ(open.pieces.size(), 2u);  // the header and one chunk
   OpenGzip short_member = open;
-  short_member.bytes.resize(short_member.bytes.size() / 2);
+  short_member.pieces[1] = short_member.pieces[1].substr(0, short_member.pieces[1].size() / 2);
   EXPECT_THROW(GzipOpenContents(short_member), std::runtime_error);
   OpenGzip wrong_crc = open;
   wrong_crc.crc ^= 1;
   EXPECT_THROW(GzipOpenContents(wrong_crc), std::runtime_error);
   OpenGzip no_header = open;
-  no_header.bytes.resize(4);
+  no_header.pieces.erase(no_header.pieces.begin());
   EXPECT_THROW(GzipOpenContents(no_header), std::runtime_error);
 }
 
