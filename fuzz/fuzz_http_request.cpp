@@ -71,8 +71,7 @@ size_t Serialize(Response response, unsigned version, bool keep_alive) {
   message.set(bhttp::field::server, "kafka-perf-exporter");
   message.set(bhttp::field::content_type, response.content_type);
   for (const auto& [name, value] : response.headers) message.insert(name, value);
-  for (const auto piece : response.shared_pieces) message.body() += piece;
-  message.body() += response.body;
+  message.body() = (response.shared_body ? *response.shared_body : std::string()) + response.body;
   message.prepare_payload();
   message.keep_alive(keep_alive);
   std::ostringstream out;

@@ -364,11 +364,10 @@ struct App::Impl {
     if (request.AcceptsGzip()) {
       // One gzip member: the text's deflate, made once per snapshot, closed with this scrape's tail.
       response.headers.emplace_back("Content-Encoding", "gzip");
-      response.shared_owner = exposition;
-      response.shared_pieces = exposition->gzip.pieces;
+      response.shared_body = exposition->gzip.bytes;
       response.body = util::GzipClose(exposition->gzip, tail);
     } else {
-      response.Share(std::shared_ptr<const std::string>(exposition, &exposition->Text()));
+      response.shared_body = std::shared_ptr<const std::string>(exposition, &exposition->Text());
       response.body = tail;
     }
     return response;

@@ -46,24 +46,20 @@ constexpr std::string_view kPlainHttpToTls =
     "HTTP/1.0 400 Bad Request\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
     "Client sent an HTTP request to an HTTPS server.\n";
 
-/// Body of `pieces` (views into memory `owner` keeps alive) followed by `tail`, written as gather
-/// writes without copying.
+/// Body of `shared` (may be null) followed by `tail`, written as one gather write without copying.
 struct SharedBufferBody {
   struct value_type {
-    std::shared_ptr<const void> owner;
-    std::vector<std::string_view> pieces;
+    std::shared_ptr<const std::string> shared;
     std::string tail;
   };
 
   static std::uint64_t size(const value_type& body) {
-    std::uint64_t n = body.tail.size();
-    for (const auto piece : body.pieces) n += piece.size();
-    return n;
+    return (body.shared ? body.shared->size() : 0) + body.tail.size();
   }
 
   class writer {
    public:
-    using const_buffers_type = std::vector<net::const_buffer>;
+    using const_buffers_type = std::array<net::const_buffer, 2>;
 
     template <bool kIsRequest, class Fields>
     writer(const bhttp::header<kIsRequest, Fields>& /*header*/, const value_type& body) : body_(body) {}
@@ -72,11 +68,9 @@ struct SharedBufferBody {
 
     boost::optional<std::pair<const_buffers_type, bool>> get(beast::error_code& ec) {
       ec = {};
-      const_buffers_type buffers;
-      buffers.reserve(body_.pieces.size() + 1);
-      for (const auto piece : body_.pieces) buffers.emplace_back(piece.data(), piece.size());
-      buffers.emplace_back(body_.tail.data(), body_.tail.size());
-      return {{std::move(buffers), false}};
+      const_buffers_type buffers{body_.shared ? net::buffer(*body_.shared) : net::const_buffer(),
+                                 net::buffer(body_.tail)};
+      return {{buffers, false}};
     }
 
    private:
@@ -678,12 +672,13 @@ void Session::Send(Response response, bool head, bool keep_alive, unsigned versi
   if (const std::shared_ptr<const WebConfig> config = listener_->CurrentWebConfig()) {
     for (const auto& [name, value] : config->headers) message.set(name, value);
   }
-  message.body().owner = std::move(response.shared_owner);
-  message.body().pieces = std::move(response.shared_pieces);
-  message.body().tail = std::move(response.body);
-  message.content_length(SharedBufferBody::size(message.body()));
+  const std::uint64_t size = (response.shared_body ? response.shared_body->size() : 0) + response.body.size();
+  message.content_length(size);
   message.keep_alive(keep_alive);
-  if (head) message.body() = {};
+  if (!head) {
+    message.body().shared = std::move(response.shared_body);
+    message.body().tail = std::move(response.body);
+  }
   Lowest().expires_after(listener_->options().idle_timeout);
   WithStream([&](auto& stream) {
     bhttp::async_write(stream, message, [self = shared_from_this(), keep_alive](beast::error_code ec, size_t bytes) {

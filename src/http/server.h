@@ -42,17 +42,9 @@ struct Response {
   unsigned status = 200;
   std::string content_type = "text/plain; charset=utf-8";
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers, e.g. Content-Encoding
-  /// The body is `shared_pieces` (sent without copying, from memory `shared_owner` keeps alive until
-  /// sent) followed by `body`.
-  std::shared_ptr<const void> shared_owner;
-  std::vector<std::string_view> shared_pieces;
+  /// The body is `shared_body` (when set; sent without copying) followed by `body`.
+  std::shared_ptr<const std::string> shared_body;
   std::string body;
-
-  /// Sends `text` (not copied) before `body`.
-  void Share(std::shared_ptr<const std::string> text) {
-    shared_pieces = {std::string_view(*text)};
-    shared_owner = std::move(text);
-  }
 
   /// A text/plain; charset=utf-8 response with `text` as body.
   static Response Text(unsigned status, std::string text);

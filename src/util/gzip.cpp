@@ -95,20 +95,37 @@ ChunkKey KeyOf(std::string_view data) {
 
 class GzipChunk {
  public:
-  std::string deflated;  // raw deflate from an empty window, ended with a sync flush
-  uint32_t crc = 0;      // CRC-32 of the chunk's data
-  uint64_t size = 0;     // length of the chunk's data
+  ChunkKey key;
+  std::shared_ptr<const std::string> bytes;  // holds the deflate: the chunk's own, or a member's
+  size_t offset = 0;
+  size_t length = 0;
+  uint32_t crc = 0;   // CRC-32 of the chunk's data
+  uint64_t size = 0;  // length of the chunk's data
+
+  // Raw deflate from an empty window, ended with a sync flush.
+  std::string_view deflated() const { return std::string_view(*bytes).substr(offset, length); }
 };
 
 class GzipChunks {
  public:
-  std::unordered_map<ChunkKey, std::shared_ptr<const GzipChunk>, ChunkKeyHash> chunks;
+  struct Entry {
+    size_t offset = 0;
+    size_t length = 0;
+    uint32_t crc = 0;
+    uint64_t size = 0;
+  };
+  std::shared_ptr<const std::string> bytes;  // the member the chunks were appended to
+  std::unordered_map<ChunkKey, Entry, ChunkKeyHash> entries;
 };
 
 struct ChunkedGzipWriter::State {
   std::shared_ptr<const GzipChunks> reuse;
-  std::shared_ptr<GzipChunks> made = std::make_shared<GzipChunks>();
-  OpenGzip open;
+  // The chunks made so far (deflated or reused), for repeats within the member.
+  std::unordered_map<ChunkKey, std::shared_ptr<const GzipChunk>, ChunkKeyHash> made;
+  std::string bytes;  // the member
+  std::unordered_map<ChunkKey, GzipChunks::Entry, ChunkKeyHash> appended;
+  uint32_t crc = 0;
+  uint64_t size = 0;
   z_stream zs{};
   bool zs_ready = false;
   std::string scratch;
@@ -120,8 +137,8 @@ ChunkedGzipWriter::ChunkedGzipWriter(std::shared_ptr<const GzipChunks> reuse, in
     : state_(std::make_unique<State>()) {
   state_->reuse = std::move(reuse);
   state_->level = level;
-  state_->open.pieces.emplace_back(kHeader, sizeof(kHeader));
-  state_->open.crc = static_cast<uint32_t>(crc32(0L, Z_NULL, 0));
+  state_->bytes.assign(kHeader, sizeof(kHeader));
+  state_->crc = static_cast<uint32_t>(crc32(0L, Z_NULL, 0));
 }
 
 ChunkedGzipWriter::~ChunkedGzipWriter() {
@@ -133,13 +150,15 @@ std::shared_ptr<const GzipChunk> ChunkedGzipWriter::Make(std::string_view data) 
   if (s.finished) throw std::logic_error("gzip: Make after Finish");
   if (data.empty()) return nullptr;
   const ChunkKey key = KeyOf(data);
-  std::shared_ptr<const GzipChunk> chunk;
-  if (const auto it = s.made->chunks.find(key); it != s.made->chunks.end()) {
-    chunk = it->second;
+  if (const auto it = s.made.find(key); it != s.made.end()) {
     ++reused_;
-  } else if (s.reuse != nullptr) {
-    if (const auto old = s.reuse->chunks.find(key); old != s.reuse->chunks.end()) {
-      chunk = old->second;
+    return it->second;
+  }
+  std::shared_ptr<const GzipChunk> chunk;
+  if (s.reuse != nullptr) {
+    if (const auto old = s.reuse->entries.find(key); old != s.reuse->entries.end()) {
+      const GzipChunks::Entry& e = old->second;
+      chunk = std::make_shared<const GzipChunk>(GzipChunk{key, s.reuse->bytes, e.offset, e.length, e.crc, e.size});
       ++reused_;
     }
   }
@@ -152,10 +171,6 @@ std::shared_ptr<const GzipChunk> ChunkedGzipWriter::Make(std::string_view data) 
     } else if (deflateReset(&s.zs) != Z_OK) {
       throw std::runtime_error("gzip: deflateReset failed");
     }
-    auto made = std::make_shared<GzipChunk>();
-    made->size = data.size();
-    made->crc = static_cast<uint32_t>(
-        crc32(0L, reinterpret_cast<const Bytef*>(data.data()), static_cast<uInt>(data.size())));
     // Deflated into a scratch buffer kept across chunks (zero-filled only when it grows), then copied
     // at its exact size: deflateBound (plus the sync flush's marker) always suffices.
     std::string& out = s.scratch;
@@ -169,11 +184,14 @@ std::shared_ptr<const GzipChunk> ChunkedGzipWriter::Make(std::string_view data) 
     if (rc != Z_OK || s.zs.avail_in != 0 || s.zs.avail_out == 0) {
       throw std::runtime_error("gzip: deflate of a chunk did not finish");
     }
-    made->deflated.assign(out.data(), out.size() - s.zs.avail_out);
-    chunk = std::move(made);
+    const size_t length = out.size() - s.zs.avail_out;
+    chunk = std::make_shared<const GzipChunk>(GzipChunk{
+        key, std::make_shared<const std::string>(out.data(), length), 0, length,
+        static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(data.data()), static_cast<uInt>(data.size()))),
+        data.size()});
     ++deflated_;
   }
-  s.made->chunks.emplace(key, chunk);
+  s.made.emplace(key, chunk);
   return chunk;
 }
 
@@ -181,23 +199,32 @@ void ChunkedGzipWriter::Append(const std::shared_ptr<const GzipChunk>& chunk) {
   State& s = *state_;
   if (s.finished) throw std::logic_error("gzip: Append after Finish");
   if (chunk == nullptr) return;
-  s.open.pieces.emplace_back(chunk->deflated);
-  s.open.chunks.push_back(chunk);
-  s.open.crc = static_cast<uint32_t>(crc32_combine(s.open.crc, chunk->crc, static_cast<z_off_t>(chunk->size)));
-  s.open.size += chunk->size;
+  s.appended.try_emplace(chunk->key, GzipChunks::Entry{s.bytes.size(), chunk->length, chunk->crc, chunk->size});
+  s.bytes += chunk->deflated();
+  s.crc = static_cast<uint32_t>(crc32_combine(s.crc, chunk->crc, static_cast<z_off_t>(chunk->size)));
+  s.size += chunk->size;
 }
-
 
 OpenGzip ChunkedGzipWriter::Finish(std::shared_ptr<const GzipChunks>* chunks) {
   State& s = *state_;
   if (s.finished) throw std::logic_error("gzip: Finish called twice");
   s.finished = true;
-  s.open.pieces.shrink_to_fit();
-  s.open.chunks.shrink_to_fit();
-  if (chunks != nullptr) *chunks = s.made;
+  s.bytes.shrink_to_fit();
+  OpenGzip open;
+  open.bytes = std::make_shared<const std::string>(std::move(s.bytes));
+  open.crc = s.crc;
+  open.size = s.size;
+  if (chunks != nullptr) {
+    // The next member's writer copies reused chunks from this member's bytes: held once, by both.
+    auto made = std::make_shared<GzipChunks>();
+    made->bytes = open.bytes;
+    made->entries = std::move(s.appended);
+    *chunks = std::move(made);
+  }
+  s.made.clear();
   s.reuse.reset();
   s.scratch = std::string();
-  return std::move(s.open);
+  return open;
 }
 
 OpenGzip GzipOpen(std::string_view data, int level) {
@@ -206,37 +233,24 @@ OpenGzip GzipOpen(std::string_view data, int level) {
   return writer.Finish();
 }
 
-std::size_t OpenGzip::byte_size() const {
-  std::size_t n = 0;
-  for (const auto piece : pieces) n += piece.size();
-  return n;
-}
-
-std::string OpenGzip::Bytes() const {
-  std::string out;
-  out.reserve(byte_size());
-  for (const auto piece : pieces) out += piece;
-  return out;
+const std::string& OpenGzip::Bytes() const {
+  static const std::string kEmpty;
+  return bytes != nullptr ? *bytes : kEmpty;
 }
 
 std::string GzipOpenContents(const OpenGzip& open) {
-  if (open.pieces.empty() || open.pieces.front() != std::string_view(kHeader, sizeof(kHeader))) {
-    throw std::runtime_error("gzip: open member without header");
-  }
+  const std::string& bytes = open.Bytes();
+  if (bytes.size() < sizeof(kHeader)) throw std::runtime_error("gzip: open member without header");
   if (open.size == 0) return {};
   z_stream zs{};
   if (inflateInit2(&zs, -15) != Z_OK) throw std::runtime_error("gzip: inflateInit2 failed");
   std::string out(open.size, '\0');
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(bytes.data() + sizeof(kHeader)));
+  zs.avail_in = static_cast<uInt>(bytes.size() - sizeof(kHeader));
   zs.next_out = reinterpret_cast<Bytef*>(out.data());
   zs.avail_out = static_cast<uInt>(out.size());
-  int rc = Z_OK;
-  for (std::size_t i = 1; i < open.pieces.size() && zs.avail_out > 0; ++i) {
-    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(open.pieces[i].data()));
-    zs.avail_in = static_cast<uInt>(open.pieces[i].size());
-    rc = inflate(&zs, Z_SYNC_FLUSH);
-    if (rc != Z_OK && rc != Z_BUF_ERROR) break;
-  }
-  // With the output full, inflate may leave the empty block of the last sync flush unread.
+  const int rc = inflate(&zs, Z_SYNC_FLUSH);
+  // With the output full, inflate may leave the empty block of the sync flush unread.
   const bool whole = zs.total_out == open.size;
   inflateEnd(&zs);
   if ((rc != Z_OK && rc != Z_BUF_ERROR) || !whole ||

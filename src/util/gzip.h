@@ -5,7 +5,6 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <vector>
 
 namespace kpe::util {
 
@@ -14,24 +13,20 @@ namespace kpe::util {
 /// concatenation of their contents. Thread-safe.
 std::string GzipCompress(std::string_view data, int level = 6);
 
-class GzipChunk;
-
 /// A gzip member left open so that more data can be appended to it later: the gzip header and the raw
 /// deflate of `data`, ended with a sync flush (byte-aligned, no final block), plus what the trailer
 /// will need. Made once; closed many times with different tails (GzipClose), each close producing one
-/// complete single-member gzip stream. Its bytes are `pieces`, in order: views into the header and
-/// into the chunks a ChunkedGzipWriter deflated, which it keeps alive (so an exposition and the chunks
-/// kept for the next render's reuse hold the deflated text once). Immutable; thread-safe to share.
+/// complete single-member gzip stream. `bytes` is shared with the GzipChunks a ChunkedGzipWriter
+/// made it with (the next member's writer copies reused chunks from it), so an exposition and the
+/// chunks kept for the next render hold the deflated text once. Immutable; thread-safe to share.
 struct OpenGzip {
-  std::vector<std::string_view> pieces;
-  std::vector<std::shared_ptr<const GzipChunk>> chunks;  // what `pieces` point into
+  std::shared_ptr<const std::string> bytes;  // null only when default-constructed (no member)
   uint32_t crc = 0;   // CRC-32 of `data`
   uint64_t size = 0;  // length of `data`
 
-  /// Bytes in `pieces`.
-  std::size_t byte_size() const;
-  /// The pieces, concatenated (a copy).
-  std::string Bytes() const;
+  /// *bytes, or "" when null.
+  const std::string& Bytes() const;
+  std::size_t byte_size() const { return Bytes().size(); }
 };
 
 /// Opens a member with `data` (see OpenGzip): a ChunkedGzipWriter given `data` as its one chunk.
@@ -41,8 +36,9 @@ OpenGzip GzipOpen(std::string_view data, int level = 6);
 /// member to reuse. Immutable; thread-safe to share.
 class GzipChunks;
 
-// GzipChunk (declared above): one chunk a ChunkedGzipWriter deflated (or found in the chunks it
-// reuses). Immutable; thread-safe to share.
+/// One chunk a ChunkedGzipWriter deflated (or found in the chunks it reuses). Immutable; thread-safe
+/// to share.
+class GzipChunk;
 
 /// Opens a member of the concatenation of the chunks, deflated one by one: each from an empty window and ended with a sync flush, so that its bytes refer to nothing
 /// before them and are valid at any byte-aligned place of any raw deflate stream (as pigz joins its
@@ -58,16 +54,15 @@ class ChunkedGzipWriter {
   ChunkedGzipWriter& operator=(const ChunkedGzipWriter&) = delete;
 
   /// Deflates `data` as one chunk, or finds it among the chunks to reuse, without appending it:
-  /// a caller that produces its chunks out of order appends them in order later (Append). The
-  /// chunk counts as part of the member (for Finish's `chunks`) whether appended or not. nullptr
-  /// for empty data.
+  /// a caller that produces its chunks out of order appends them in order later (Append). Only
+  /// appended chunks are kept for the next member (Finish's `chunks`). nullptr for empty data.
   std::shared_ptr<const GzipChunk> Make(std::string_view data);
   /// Appends a chunk this writer made (nothing for nullptr).
   void Append(const std::shared_ptr<const GzipChunk>& chunk);
   /// Appends one chunk (nothing for an empty one): Append(Make(data)).
   void AppendChunk(std::string_view data) { Append(Make(data)); }
-  /// Gives the open member; `chunks`, when not null, receives the chunks it was made of, for the
-  /// writer of the next member. The writer takes no more data.
+  /// Gives the open member; `chunks`, when not null, receives the chunks appended to it (as places
+  /// in its bytes), for the writer of the next member. The writer takes no more data.
   OpenGzip Finish(std::shared_ptr<const GzipChunks>* chunks = nullptr);
 
   size_t reused_chunks() const { return reused_; }
@@ -84,7 +79,7 @@ class ChunkedGzipWriter {
 /// bytes do not inflate to `open.size` bytes of that CRC-32.
 std::string GzipOpenContents(const OpenGzip& open);
 
-/// The bytes that, appended to `open`'s pieces, make one gzip member of `data + tail`: the raw deflate of
+/// The bytes that, appended to `open.Bytes()`, make one gzip member of `data + tail`: the raw deflate of
 /// `tail` with the final block, then the CRC-32 and length of the whole (zlib's crc32_combine). Every
 /// gzip reader, including the ones that read only the first member of a stream (curl), reads it.
 std::string GzipClose(const OpenGzip& open, std::string_view tail, int level = 6);

@@ -80,8 +80,7 @@ TEST(ResponseTest, text_sets_status_body_and_plain_text_type) {
   EXPECT_EQ(response.status, 503u);
   EXPECT_EQ(response.body, "busy\n");
   EXPECT_EQ(response.content_type, "text/plain; charset=utf-8");
-  EXPECT_TRUE(response.shared_pieces.empty());
-  EXPECT_EQ(response.shared_owner, nullptr);
+  EXPECT_EQ(response.shared_body, nullptr);
 }
 
 }  // namespace

@@ -32,24 +32,8 @@ Handler TestRouter() {
   });
   router->Add("GET", "/shared", [](const Request&) {
     Response response;
-    response.Share(std::make_shared<const std::string>("shared-part;"));
+    response.shared_body = std::make_shared<const std::string>("shared-part;");
     response.body = "own-part";
-    return response;
-  });
-  router->Add("GET", "/pieces", [](const Request&) {
-    // 3,000 pieces of one owner (more than a gather write takes at once), some empty.
-    auto text = std::make_shared<std::string>();
-    for (int i = 0; i < 3000; ++i) *text += "piece-" + std::to_string(i) + ";";
-    Response response;
-    size_t at = 0;
-    for (int i = 0; i < 3000; ++i) {
-      const size_t length = ("piece-" + std::to_string(i) + ";").size();
-      response.shared_pieces.emplace_back(text->data() + at, length);
-      response.shared_pieces.emplace_back();  // empty
-      at += length;
-    }
-    response.shared_owner = std::move(text);
-    response.body = "end";
     return response;
   });
   router->Add("POST", "/echo", [](const Request& request) {
@@ -80,18 +64,6 @@ TEST(ServerTest, shared_body_is_followed_by_body_and_content_length_is_their_sum
   EXPECT_EQ(response.result_int(), 200u);
   EXPECT_EQ(response.body(), "shared-part;own-part");
   EXPECT_EQ(response[testing::bhttp::field::content_length], "20");
-}
-
-TEST(ServerTest, many_shared_pieces_are_sent_in_order_with_their_total_length) {
-  ServerHarness harness(TestRouter());
-  TestClient client(harness.port());
-  std::string expected;
-  for (int i = 0; i < 3000; ++i) expected += "piece-" + std::to_string(i) + ";";
-  expected += "end";
-  const StringResponse response = client.Request("GET", "/pieces");
-  EXPECT_EQ(response.result_int(), 200u);
-  EXPECT_EQ(response.body(), expected);
-  EXPECT_EQ(response[testing::bhttp::field::content_length], std::to_string(expected.size()));
 }
 
 TEST(ServerTest, unknown_path_is_404_not_found) {

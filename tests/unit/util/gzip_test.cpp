@@ -220,6 +220,23 @@ TEST(ChunkedGzipWriterTest, a_finished_writer_refuses_more) {
   EXPECT_THROW((void)writer.Finish(), std::logic_error);
 }
 
+TEST(ChunkedGzipWriterTest, chunks_kept_for_reuse_share_the_member_bytes_and_reuse_copies_them) {
+  const std::string a = Noise(5000, 1), b = Noise(5000, 2), c = Noise(5000, 3);
+  std::shared_ptr<const GzipChunks> chunks;
+  ChunkedGzipWriter first;
+  for (const auto& part : {a, b, c}) first.AppendChunk(part);
+  const OpenGzip one = first.Finish(&chunks);
+  EXPECT_EQ(one.bytes.use_count(), 2);  // the member and the chunks kept for the next one: one copy
+  ChunkedGzipWriter second(chunks);
+  for (const auto& part : {c, a, b}) second.AppendChunk(part);  // every chunk reused, in another order
+  const OpenGzip two = second.Finish();
+  EXPECT_EQ(second.reused_chunks(), 3u);
+  EXPECT_EQ(second.deflated_chunks(), 0u);
+  EXPECT_EQ(two.byte_size(), one.byte_size());
+  EXPECT_EQ(GzipDecompress(two.Bytes() + GzipClose(two, "")), c + a + b);
+  EXPECT_EQ(GzipOpenContents(two), c + a + b);
+}
+
 TEST(GzipOpenContentsTest, gives_back_what_the_member_was_opened_with) {
   const std::string text = Noise(200000, 3) + std::string(50000, 'a');
   EXPECT_EQ(GzipOpenContents(GzipOpen(text)), text);
@@ -227,16 +244,16 @@ TEST(GzipOpenContentsTest, gives_back_what_the_member_was_opened_with) {
 
 TEST(GzipOpenContentsTest, damaged_member_throws) {
   OpenGzip open = GzipOpen(Noise(20000, 5));
-  ASSERT_EQ(open.pieces.size(), 2u);  // the header and one chunk
   OpenGzip short_member = open;
-  short_member.pieces[1] = short_member.pieces[1].substr(0, short_member.pieces[1].size() / 2);
+  short_member.bytes = std::make_shared<const std::string>(open.Bytes().substr(0, open.byte_size() / 2));
   EXPECT_THROW(GzipOpenContents(short_member), std::runtime_error);
   OpenGzip wrong_crc = open;
   wrong_crc.crc ^= 1;
   EXPECT_THROW(GzipOpenContents(wrong_crc), std::runtime_error);
   OpenGzip no_header = open;
-  no_header.pieces.erase(no_header.pieces.begin());
+  no_header.bytes = std::make_shared<const std::string>(open.Bytes().substr(0, 4));
   EXPECT_THROW(GzipOpenContents(no_header), std::runtime_error);
+  EXPECT_THROW(GzipOpenContents(OpenGzip{}), std::runtime_error);
 }
 
 }  // namespace
