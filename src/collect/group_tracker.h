@@ -60,7 +60,7 @@ class GroupTracker {
   size_t tracked_commit_windows() const;
 
  private:
-  using PartitionKey = std::pair<std::string, int32_t>;
+  using PartitionKey = std::pair<util::InternedString, int32_t>;  // one per watched partition
   struct PartitionWindow {  // 128 bytes, no heap block: one per committed partition of every group
     util::InternedString topic;
     int32_t partition = 0;

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "util/interned_string.h"
+
 namespace kpe::kafka {
 
 struct BrokerMetadata {
@@ -19,7 +21,7 @@ struct PartitionMetadata {
   int32_t leader = -1;
   std::vector<int32_t> replicas;
   std::vector<int32_t> isr;
-  std::string error;  // "" when none
+  util::InternedString error;  // "" when none; few distinct messages over 10,000s of partitions
 };
 
 struct TopicMetadata {

@@ -13,6 +13,7 @@
 #include "state/consumer_group.h"
 #include "state/group_status.h"
 #include "state/wall_clock.h"
+#include "util/interned_string.h"
 
 namespace kpe::state {
 
@@ -36,7 +37,7 @@ struct Partition {
   /// attempt failed and the previous good values are carried over (they are then stale).
   WallClock::time_point offsets_at{};
   /// Error of the last offsets attempt ("" when it succeeded), e.g. "Local: Timed out".
-  std::string offsets_error;
+  util::InternedString offsets_error;  // few distinct messages over 10,000s of partitions
 
   /// The topic's min.insync.replicas (copied here for per-partition use), -1 when unknown.
   int32_t min_insync_replicas = -1;
