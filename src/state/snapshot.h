@@ -53,7 +53,7 @@ struct Partition {
 };
 
 struct Topic {
-  std::string name;
+  util::InternedString name;  // shared with the group tracker's keys and the groups' partitions
   std::vector<Partition> partitions;  // sorted by id
   std::string error;                  // metadata error for this topic, "" when none
   /// False when another shard owns the topic: its offsets are still read (for the lag of this

@@ -12,7 +12,6 @@
 // table is a static object), so never keep one in a static.
 
 #include <compare>
-#include <cstddef>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -37,8 +36,6 @@ class InternedString {
   operator const std::string&() const { return value_.get(); }  // NOLINT
   operator std::string_view() const { return value_.get(); }    // NOLINT
   bool empty() const { return get().empty(); }
-  std::size_t size() const { return get().size(); }
-  const char* c_str() const { return get().c_str(); }
 
   friend bool operator==(const InternedString& a, const InternedString& b) { return a.value_ == b.value_; }
   friend std::strong_ordering operator<=>(const InternedString& a, const InternedString& b) {

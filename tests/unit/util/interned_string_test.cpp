@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -42,7 +43,7 @@ TEST(InternedStringTest, converts_to_the_string_and_prints_it) {
   const InternedString name = "orders";
   const std::string& text = name;
   EXPECT_EQ(text, "orders");
-  EXPECT_EQ(name.size(), 6u);
+  EXPECT_EQ(std::string_view(name), "orders");
   EXPECT_FALSE(name.empty());
   EXPECT_TRUE(InternedString().empty());
   std::ostringstream out;
