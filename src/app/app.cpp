@@ -237,6 +237,8 @@ struct App::Impl {
         rendered_version = version;
       }
     }
+    // The advice of the new snapshots too, here rather than on the next scrape's thread.
+    CurrentAdvice();
     // The render's small blocks are freed by now, and so are the replaced snapshot and exposition
     // unless a scrape or a collector still holds them (the next trim gets them).
     ReleaseFreeMemory();
@@ -309,7 +311,8 @@ struct App::Impl {
     std::shared_ptr<const clientstats::ClientsSnapshot> clients;
     std::shared_ptr<Advisor> advisor;
     std::vector<advice::Finding> findings;
-    std::string text;
+    std::string text;      // the kafka_advice family
+    util::GzipPart gzip;   // `text` deflated, for gzip'd scrapes (tens of KB on a large cluster)
   };
   std::mutex advice_mutex;
   std::shared_ptr<const Advice> advice_cache;  // guarded by advice_mutex
@@ -331,6 +334,7 @@ struct App::Impl {
     fresh->published = version;
     fresh->findings = current_advisor->Findings(clients.get());
     fresh->text = metrics::RenderAdvice(fresh->findings);
+    fresh->gzip = util::GzipDeflatePart(fresh->text);
     fresh->clients = std::move(clients);
     fresh->advisor = std::move(current_advisor);
     advice_cache = fresh;
@@ -357,18 +361,19 @@ struct App::Impl {
       registry->ExpireOlderThan(config.load()->config.client_stats.ttl, now);
       tail += metrics::RenderClients(*registry->Snapshot(), now);
     }
-    tail += CurrentAdvice()->text;
+    const auto advice = CurrentAdvice();
     http::Response response;
     response.content_type = kExpositionContentType;
     response.headers.emplace_back("Vary", "Accept-Encoding");
     if (request.AcceptsGzip()) {
-      // One gzip member: the text's deflate, made once per snapshot, closed with this scrape's tail.
+      // One gzip member: the text's deflate, made once per snapshot, then the advice's, made once per
+      // change of the advice, closed with this scrape's tail, the only part deflated here.
       response.headers.emplace_back("Content-Encoding", "gzip");
       response.shared_body = exposition->gzip.bytes;
-      response.body = util::GzipClose(exposition->gzip, tail);
+      response.body = util::GzipClose(exposition->gzip, advice->gzip, tail);
     } else {
       response.shared_body = std::shared_ptr<const std::string>(exposition, &exposition->Text());
-      response.body = tail;
+      response.body = advice->text + tail;
     }
     return response;
   }

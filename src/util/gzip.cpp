@@ -36,8 +36,13 @@ namespace {
 // Raw deflate (no header) of `data`, ending with `flush` (Z_SYNC_FLUSH: byte-aligned, not final;
 // Z_FINISH: the final block).
 std::string RawDeflate(std::string_view data, int level, int flush) {
+  // A window no larger than the data loses nothing (a match only refers to earlier data) and the
+  // state shrinks with it: a scrape's tail of a few KB is deflated with ~16 KB of state, not 256 KB
+  // (zlib's usage: 2^(windowBits+2) + 2^(memLevel+9) bytes, here with memLevel = windowBits - 7).
+  int window_bits = 9;  // raw deflate's smallest
+  while (window_bits < 15 && (size_t{1} << window_bits) < data.size()) ++window_bits;
   z_stream zs{};
-  if (deflateInit2(&zs, level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+  if (deflateInit2(&zs, level, Z_DEFLATED, -window_bits, window_bits - 7, Z_DEFAULT_STRATEGY) != Z_OK) {
     throw std::runtime_error("gzip: deflateInit2 failed");
   }
   zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
@@ -260,13 +265,32 @@ std::string GzipOpenContents(const OpenGzip& open) {
   return out;
 }
 
+GzipPart GzipDeflatePart(std::string_view data, int level) {
+  GzipPart part;
+  if (data.empty()) return part;  // nothing to flush: an empty part adds no bytes
+  part.deflated = RawDeflate(data, level, Z_SYNC_FLUSH);
+  part.crc = static_cast<uint32_t>(
+      crc32(0L, reinterpret_cast<const Bytef*>(data.data()), static_cast<uInt>(data.size())));
+  part.size = data.size();
+  return part;
+}
+
 std::string GzipClose(const OpenGzip& open, std::string_view tail, int level) {
-  std::string out = RawDeflate(tail, level, Z_FINISH);
+  return GzipClose(open, GzipPart{}, tail, level);
+}
+
+std::string GzipClose(const OpenGzip& open, const GzipPart& middle, std::string_view tail, int level) {
+  const std::string deflated_tail = RawDeflate(tail, level, Z_FINISH);
+  std::string out;
+  out.reserve(middle.deflated.size() + deflated_tail.size() + 8);
+  out += middle.deflated;
+  out += deflated_tail;
+  uLong crc = crc32_combine(open.crc, middle.crc, static_cast<z_off_t>(middle.size));
   const uLong tail_crc =
       crc32(0L, reinterpret_cast<const Bytef*>(tail.data()), static_cast<uInt>(tail.size()));
-  AppendLittleEndian32(out, static_cast<uint32_t>(crc32_combine(open.crc, tail_crc,
-                                                                static_cast<z_off_t>(tail.size()))));
-  AppendLittleEndian32(out, static_cast<uint32_t>((open.size + tail.size()) & 0xffffffffu));
+  crc = crc32_combine(crc, tail_crc, static_cast<z_off_t>(tail.size()));
+  AppendLittleEndian32(out, static_cast<uint32_t>(crc));
+  AppendLittleEndian32(out, static_cast<uint32_t>((open.size + middle.size + tail.size()) & 0xffffffffu));
   return out;
 }
 

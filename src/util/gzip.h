@@ -79,10 +79,26 @@ class ChunkedGzipWriter {
 /// bytes do not inflate to `open.size` bytes of that CRC-32.
 std::string GzipOpenContents(const OpenGzip& open);
 
+/// Text deflated once to be placed between an open member and the tail of many closes (GzipClose):
+/// its raw deflate from an empty window, ended with a sync flush (like a ChunkedGzipWriter's chunks),
+/// with the CRC-32 and length of the text. Immutable; thread-safe to share.
+struct GzipPart {
+  std::string deflated;  // "" for an empty text
+  uint32_t crc = 0;      // CRC-32 of the text
+  uint64_t size = 0;     // length of the text
+};
+
+/// Deflates `data` as a GzipPart.
+GzipPart GzipDeflatePart(std::string_view data, int level = 6);
+
 /// The bytes that, appended to `open.Bytes()`, make one gzip member of `data + tail`: the raw deflate of
 /// `tail` with the final block, then the CRC-32 and length of the whole (zlib's crc32_combine). Every
 /// gzip reader, including the ones that read only the first member of a stream (curl), reads it.
 std::string GzipClose(const OpenGzip& open, std::string_view tail, int level = 6);
+
+/// The same with `middle` between the member's data and the tail: one member of
+/// `data + middle's text + tail`, of which only `tail` is deflated here.
+std::string GzipClose(const OpenGzip& open, const GzipPart& middle, std::string_view tail, int level = 6);
 
 /// Decompresses every member of a gzip stream. Throws std::runtime_error on malformed input.
 std::string GzipDecompress(std::string_view data);

@@ -57,6 +57,11 @@ python3 -c 'import gzip,sys; sys.stdout.write(gzip.decompress(open(sys.argv[1],"
   "$KPE_TMP/metrics.gz" >"$KPE_TMP/unzipped.txt" || fail "gzip body does not decompress"
 promtool_check "$KPE_TMP/unzipped.txt" || fail "promtool rejected the gunzipped exposition"
 grep -q '^process_open_fds' "$KPE_TMP/unzipped.txt" || fail "gzip body lacks the per-scrape tail"
+# The advice (deflated once per change of it, between the snapshot's deflate and the scrape's tail):
+# the demo's workload always gets some.
+grep -q '^kafka_advice{' "$body" || fail "the demo should get advice (kafka_advice)"
+grep -q '^kafka_advice{' "$KPE_TMP/unzipped.txt" || fail "gzip body lacks kafka_advice"
+grep -q '^kafka_advice{' "$KPE_TMP/curl_decoded.txt" || fail "curl --compressed lost kafka_advice"
 
 code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
 [[ $(code "$KPE_URL/nope") == 404 ]] || fail "unknown path should be 404"

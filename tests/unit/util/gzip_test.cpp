@@ -57,6 +57,63 @@ TEST(GzipTest, one_open_member_closes_with_different_tails) {
   EXPECT_EQ(GzipDecompress(GzipOpen("").Bytes() + GzipClose(GzipOpen(""), "")), "");
 }
 
+// Inflates the first gzip member of `data`; fails the test unless it ends exactly at the end of data.
+std::string InflateOneMember(const std::string& data) {
+  z_stream zs{};
+  EXPECT_EQ(inflateInit2(&zs, 15 + 16), Z_OK);
+  std::string out;
+  char buffer[16384];
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  zs.avail_in = static_cast<uInt>(data.size());
+  int rc = Z_OK;
+  while (rc == Z_OK) {
+    zs.next_out = reinterpret_cast<Bytef*>(buffer);
+    zs.avail_out = sizeof(buffer);
+    rc = inflate(&zs, Z_NO_FLUSH);
+    out.append(buffer, sizeof(buffer) - zs.avail_out);
+  }
+  EXPECT_EQ(rc, Z_STREAM_END);
+  EXPECT_EQ(zs.avail_in, 0u);
+  inflateEnd(&zs);
+  return out;
+}
+
+std::string Noise(size_t size) {
+  std::string text(size, '\0');
+  uint32_t x = 2463534242u;
+  for (char& c : text) {
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    c = static_cast<char>(x);
+  }
+  return text;
+}
+
+TEST(GzipTest, part_deflated_once_sits_between_the_open_member_and_each_tail) {
+  const OpenGzip open = GzipOpen("kafka_up 1\n");
+  const std::string advice = "kafka_advice{rule=\"linger\"} 1\n";
+  const GzipPart middle = GzipDeflatePart(advice);
+  EXPECT_EQ(middle.size, advice.size());
+  // Tails of every size deflate with a window fitted to them (small tails: small windows).
+  for (const std::string& tail : {std::string(), std::string("process_open_fds 12\n"), std::string(5000, 't'),
+                                  Noise(700), Noise(100000)}) {
+    EXPECT_EQ(InflateOneMember(open.Bytes() + GzipClose(open, middle, tail)), "kafka_up 1\n" + advice + tail)
+        << "tail of " << tail.size() << " bytes";
+  }
+}
+
+TEST(GzipTest, empty_and_large_parts) {
+  const std::string head(200000, 'h');
+  const OpenGzip open = GzipOpen(head);
+  const GzipPart empty = GzipDeflatePart("");
+  EXPECT_TRUE(empty.deflated.empty());
+  EXPECT_EQ(InflateOneMember(open.Bytes() + GzipClose(open, empty, "t\n")), head + "t\n");
+  const std::string noise = Noise(300000);
+  EXPECT_EQ(InflateOneMember(open.Bytes() + GzipClose(open, GzipDeflatePart(noise), "t\n")), head + noise + "t\n");
+  EXPECT_EQ(InflateOneMember(GzipOpen("").Bytes() + GzipClose(GzipOpen(""), GzipDeflatePart(noise), "")), noise);
+}
+
 TEST(GzipTest, open_member_of_text_that_barely_compresses_is_whole) {
   // Output larger than the input's 1/16 that deflate starts with: its buffer has to grow.
   std::string head(300000, '\0');
