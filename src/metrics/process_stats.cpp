@@ -1,13 +1,12 @@
 #include "metrics/process_stats.h"
 
+#include <dirent.h>
 #include <unistd.h>
 
 #include <charconv>
-#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string_view>
-#include <system_error>
 #include <vector>
 
 namespace kpe::metrics {
@@ -116,21 +115,24 @@ std::optional<double> ParseMaxOpenFiles(const std::string& limits_text) {
 }
 
 ProcessStats ReadProcessStats() {
-  const double boot_time = ParseBootTime(ReadFile("/proc/stat")).value_or(0);
+  // The boot time does not change: /proc/stat (whose per-CPU and interrupt lines the kernel sums up
+  // on every read, tens of KB on a large host) is read once, not on every scrape.
+  static const double boot_time = ParseBootTime(ReadFile("/proc/stat")).value_or(0);
   ProcessStats stats = ParseProcStat(ReadFile("/proc/self/stat"), sysconf(_SC_CLK_TCK),
                                      sysconf(_SC_PAGESIZE), boot_time)
                            .value_or(ProcessStats{});
   if (boot_time == 0) stats.start_time_seconds = 0;  // without btime it would be relative to boot
   stats.max_fds = ParseMaxOpenFiles(ReadFile("/proc/self/limits")).value_or(0);
 
-  // The iterator's own descriptor is counted too, as the Prometheus client libraries do.
-  std::error_code error;
-  size_t open_fds = 0;
-  for (std::filesystem::directory_iterator it("/proc/self/fd", error), end; !error && it != end;
-       it.increment(error)) {
-    ++open_fds;
+  // The directory's own descriptor is counted too, as the Prometheus client libraries do.
+  if (DIR* dir = opendir("/proc/self/fd")) {
+    size_t open_fds = 0;
+    while (const dirent* entry = readdir(dir)) {
+      if (entry->d_name[0] != '.') ++open_fds;  // not "." and ".."
+    }
+    closedir(dir);
+    stats.open_fds = static_cast<double>(open_fds);
   }
-  if (!error) stats.open_fds = static_cast<double>(open_fds);
   return stats;
 }
 

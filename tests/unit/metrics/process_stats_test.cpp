@@ -1,6 +1,7 @@
 #include "metrics/process_stats.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <string>
@@ -117,6 +118,19 @@ TEST(ReadProcessStatsTest, this_process_has_memory_fds_threads_and_a_recent_star
   EXPECT_GE(stats.cpu_seconds, 0);
   EXPECT_LE(stats.start_time_seconds, now + 1);  // + 1: btime and clock ticks are coarse
   EXPECT_GT(stats.start_time_seconds, now - 3600);
+}
+
+TEST(ReadProcessStatsTest, counts_the_descriptors_this_process_opens_and_closes) {
+  const double before = ReadProcessStats().open_fds;
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  const int third = dup(fds[0]);
+  ASSERT_GE(third, 0);
+  EXPECT_EQ(ReadProcessStats().open_fds, before + 3);
+  close(fds[0]);
+  close(fds[1]);
+  close(third);
+  EXPECT_EQ(ReadProcessStats().open_fds, before);
 }
 
 }  // namespace
