@@ -316,8 +316,12 @@ struct App::Impl {
   };
   std::mutex advice_mutex;
   std::shared_ptr<const Advice> advice_cache;  // guarded by advice_mutex
+  int advice_evaluations = 0;                  // in progress; guarded by advice_mutex
 
-  std::shared_ptr<const Advice> CurrentAdvice() {
+  // The advice of the current inputs, evaluated here (outside the lock) unless cached. With
+  // `or_latest`, while another thread is evaluating it, the advice last evaluated instead: a scrape
+  // does not wait for the one a collector evaluates on publishing a snapshot.
+  std::shared_ptr<const Advice> CurrentAdvice(bool or_latest = false) {
     uint64_t version = 0;
     {
       std::lock_guard lock(mutex);
@@ -325,19 +329,32 @@ struct App::Impl {
     }
     auto clients = registry != nullptr ? registry->Snapshot() : nullptr;
     auto current_advisor = advisor.load();
-    std::lock_guard lock(advice_mutex);
-    if (advice_cache != nullptr && advice_cache->published == version && advice_cache->clients == clients &&
-        advice_cache->advisor == current_advisor) {
-      return advice_cache;
+    {
+      std::lock_guard lock(advice_mutex);
+      if (advice_cache != nullptr && advice_cache->published == version && advice_cache->clients == clients &&
+          advice_cache->advisor == current_advisor) {
+        return advice_cache;
+      }
+      if (or_latest && advice_evaluations > 0 && advice_cache != nullptr) return advice_cache;
+      ++advice_evaluations;
     }
     auto fresh = std::make_shared<Advice>();
     fresh->published = version;
-    fresh->findings = current_advisor->Findings(clients.get());
-    fresh->text = metrics::RenderAdvice(fresh->findings);
-    fresh->gzip = util::GzipDeflatePart(fresh->text);
+    try {
+      fresh->findings = current_advisor->Findings(clients.get());
+      fresh->text = metrics::RenderAdvice(fresh->findings);
+      fresh->gzip = util::GzipDeflatePart(fresh->text);
+    } catch (...) {
+      std::lock_guard lock(advice_mutex);
+      --advice_evaluations;
+      throw;
+    }
     fresh->clients = std::move(clients);
     fresh->advisor = std::move(current_advisor);
-    advice_cache = fresh;
+    std::lock_guard lock(advice_mutex);
+    --advice_evaluations;
+    // Of two evaluated at once, keep the one of the newer snapshots.
+    if (advice_cache == nullptr || fresh->published >= advice_cache->published) advice_cache = fresh;
     return fresh;
   }
 
@@ -361,7 +378,7 @@ struct App::Impl {
       registry->ExpireOlderThan(config.load()->config.client_stats.ttl, now);
       tail += metrics::RenderClients(*registry->Snapshot(), now);
     }
-    const auto advice = CurrentAdvice();
+    const auto advice = CurrentAdvice(/*or_latest=*/true);
     http::Response response;
     response.content_type = kExpositionContentType;
     response.headers.emplace_back("Vary", "Accept-Encoding");
