@@ -237,8 +237,13 @@ struct App::Impl {
         rendered_version = version;
       }
     }
-    // The advice of the new snapshots too, here rather than on the next scrape's thread.
-    CurrentAdvice();
+    // The advice of the new snapshots too, here rather than on the next scrape's thread (which
+    // evaluates it again, and answers 500 if it fails again).
+    try {
+      CurrentAdvice();
+    } catch (const std::exception& e) {
+      spdlog::error("advice: evaluation failed: {}", e.what());
+    }
     // The render's small blocks are freed by now, and so are the replaced snapshot and exposition
     // unless a scrape or a collector still holds them (the next trim gets them).
     ReleaseFreeMemory();
