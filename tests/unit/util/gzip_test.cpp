@@ -116,14 +116,7 @@ TEST(GzipTest, empty_and_large_parts) {
 
 TEST(GzipTest, open_member_of_text_that_barely_compresses_is_whole) {
   // Output larger than the input's 1/16 that deflate starts with: its buffer has to grow.
-  std::string head(300000, '\0');
-  uint32_t x = 2463534242u;
-  for (char& c : head) {
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    c = static_cast<char>(x);
-  }
+  const std::string head = Noise(300000);
   const std::string tail(5000, 't');
   const OpenGzip open = GzipOpen(head);
   EXPECT_GT(open.byte_size(), head.size() / 16);
