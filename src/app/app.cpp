@@ -35,6 +35,7 @@
 #include "metrics/probe_exposition.h"
 #include "metrics/process_stats.h"
 #include "util/gzip.h"
+#include "util/thread_priority.h"
 
 namespace kpe::app {
 
@@ -494,6 +495,7 @@ struct App::Impl {
   }
 
   void ReloadLoop() {
+    util::RunThisThreadInBackground();  // scrapes first; refused: runs as before
     for (;;) {
       {
         std::unique_lock lock(reload_mutex);

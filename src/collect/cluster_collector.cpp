@@ -10,6 +10,7 @@
 #include "clientstats/stats_parser.h"
 #include "collect/shard.h"
 #include "collect/snapshot_builder.h"
+#include "util/thread_priority.h"
 
 namespace kpe::collect {
 
@@ -705,6 +706,7 @@ void ClusterCollector::Stop() {
 }
 
 void ClusterCollector::Run() {
+  util::RunThisThreadInBackground();  // scrapes first; refused: runs as before
   constexpr std::chrono::milliseconds kFirstBackoff{1000};
   std::chrono::milliseconds backoff = kFirstBackoff;
   for (;;) {

@@ -130,7 +130,7 @@ TopicConfigClient::TopicConfigClient(TopicConfigClientOptions options) : impl_(s
     static_cast<Impl*>(opaque)->OnError(err, reason);
   });
   char error[512] = "";
-  rd::HandlePtr rk(rd_kafka_new(RD_KAFKA_CONSUMER, conf.get(), error, sizeof error));
+  rd::HandlePtr rk(rd::NewInBackground(RD_KAFKA_CONSUMER, conf.get(), error, sizeof error));
   if (!rk) throw std::invalid_argument("kafka config client: " + rd::RedactSecrets(error));
   conf.release();  // owned by rk from here on
   impl_->rk = std::move(rk);

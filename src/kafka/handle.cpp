@@ -5,8 +5,10 @@
 #include <algorithm>
 #include <deque>
 #include <stdexcept>
+#include <thread>
 
 #include "config/secrets.h"
+#include "util/thread_priority.h"
 
 namespace kpe::kafka::rd {
 namespace {
@@ -87,6 +89,19 @@ void SetProperty(rd_kafka_conf_t* conf, const std::string& name, const std::stri
 
 void RouteLogsToSpdlog(rd_kafka_conf_t* conf) { rd_kafka_conf_set_log_cb(conf, LogCallback); }
 
+rd_kafka_t* NewInBackground(rd_kafka_type_t type, rd_kafka_conf_t* conf, char* error, size_t error_size) {
+  // A thread's nice value is inherited by the threads it starts, and librdkafka starts every thread of
+  // a handle either in rd_kafka_new or from one of those. (Not an on_thread_start interceptor: with an
+  // interceptor on its conf, a failing rd_kafka_new in librdkafka 2.0.2 frees the conf's interceptors,
+  // and destroying the conf then frees them again: librdkafka issue #4142.)
+  rd_kafka_t* rk = nullptr;
+  std::thread([&] {
+    util::RunThisThreadInBackground();  // refused: the threads run as before, nothing to report
+    rk = rd_kafka_new(type, conf, error, error_size);
+  }).join();
+  return rk;
+}
+
 HandleCallbacks::HandleCallbacks(std::string what, std::string client_id, bool debug_repeated_errors,
                                  std::function<void(std::string_view json)> on_statistics)
     : what_(std::move(what)),
@@ -148,7 +163,7 @@ Handle NewHandle(rd_kafka_type_t type, const ClientOptions& options, const Handl
   }
 
   char error[512] = "";
-  handle.rk.reset(rd_kafka_new(type, conf.get(), error, sizeof error));
+  handle.rk.reset(NewInBackground(type, conf.get(), error, sizeof error));
   if (!handle.rk) throw std::invalid_argument(spec.what + ": " + RedactSecrets(error));
   conf.release();  // owned by the handle from here on
   return handle;

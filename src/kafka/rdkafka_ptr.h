@@ -61,6 +61,11 @@ using AdminOptionsPtr = std::unique_ptr<rd_kafka_AdminOptions_t, AdminOptionsDel
 /// handle.cpp). Connection failures ("FAIL") are logged at debug: error_cb reports them.
 void RouteLogsToSpdlog(rd_kafka_conf_t* conf);
 
+/// rd_kafka_new, called on a thread of its own made a background thread (util::RunThisThreadInBackground)
+/// so that every thread of the handle (its main thread, one per broker) inherits that (defined in
+/// handle.cpp).
+rd_kafka_t* NewInBackground(rd_kafka_type_t type, rd_kafka_conf_t* conf, char* error, size_t error_size);
+
 /// Remembers the value of a sensitive property (config::IsSensitiveProperty) so that RedactSecrets
 /// removes it from every librdkafka message the exporter logs or reports. Thread-safe; process-wide
 /// (defined in handle.cpp), keeping the most recent values only.

@@ -10,14 +10,19 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "kafka/mock_cluster.h"
 #include "kafka/version.h"
 #include "test_support.h"
+#include "util/thread_priority.h"
 
 namespace kpe::kafka {
 namespace {
@@ -397,6 +402,41 @@ TEST(ClusterClientTest,
     EXPECT_LE(requests, 2 * kCalls);  // newest + oldest, batched
     EXPECT_EQ(requests, with_3[broker]);
   }
+}
+
+// The names of this process's threads whose nice value is `nice`.
+std::multiset<std::string> ThreadsWithNiceness(int nice) {
+  std::multiset<std::string> found;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream stat_file(task.path() / "stat");
+    std::string stat((std::istreambuf_iterator<char>(stat_file)), std::istreambuf_iterator<char>());
+    const auto open = stat.find('('), close = stat.rfind(')');
+    if (open == std::string::npos || close == std::string::npos) continue;  // the thread just ended
+    std::istringstream fields(stat.substr(close + 2));
+    std::string field;
+    for (int i = 3; i <= 19 && fields >> field; ++i) {}  // field 19 of proc(5)'s stat: nice
+    if (std::stoi(field) == nice) found.insert(stat.substr(open + 1, close - open - 1));
+  }
+  return found;
+}
+
+TEST(ClusterClientTest, the_clients_own_threads_run_in_the_background_and_no_other_thread_does) {
+  MockCluster mock(3);  // its brokers' threads and its own handle's are not ours: they stay as they are
+  const int background = std::min(util::ThisThreadNiceness() + util::kBackgroundNiceness, 19);
+  ASSERT_NE(background, util::ThisThreadNiceness()) << "the test runs at nice 19 already";
+  ASSERT_TRUE(ThreadsWithNiceness(background).empty());
+  {
+    ClusterClient client(OptionsFor(mock));
+    ASSERT_TRUE(client.FetchMetadata().ok());  // connected to every broker
+    std::multiset<std::string> niced;
+    EXPECT_TRUE(PollUntil([&] { return (niced = ThreadsWithNiceness(background)).size() >= 4; },
+                          milliseconds(5000)))
+        << niced.size();
+    // librdkafka names its threads rdk:main, rdk:broker<id>, rdk:broker-1 (bootstrap) and so on.
+    for (const auto& name : niced) EXPECT_THAT(name, ::testing::StartsWith("rdk:")) << name;
+    EXPECT_EQ(niced.count("rdk:main"), 1u);
+  }
+  EXPECT_TRUE(PollUntil([&] { return ThreadsWithNiceness(background).empty(); }, milliseconds(5000)));
 }
 
 TEST(ClusterClientTest, statistics_are_delivered_when_callbacks_are_served) {
