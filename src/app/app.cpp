@@ -344,21 +344,21 @@ struct App::Impl {
       if (or_latest && advice_evaluations > 0 && advice_cache != nullptr) return advice_cache;
       ++advice_evaluations;
     }
+    struct InProgress {  // counts this evaluation until it returns or throws
+      Impl& impl;
+      ~InProgress() {
+        std::lock_guard lock(impl.advice_mutex);
+        --impl.advice_evaluations;
+      }
+    } in_progress{*this};
     auto fresh = std::make_shared<Advice>();
     fresh->published = version;
-    try {
-      fresh->findings = current_advisor->Findings(clients.get());
-      fresh->text = metrics::RenderAdvice(fresh->findings);
-      fresh->gzip = util::GzipDeflatePart(fresh->text);
-    } catch (...) {
-      std::lock_guard lock(advice_mutex);
-      --advice_evaluations;
-      throw;
-    }
+    fresh->findings = current_advisor->Findings(clients.get());
+    fresh->text = metrics::RenderAdvice(fresh->findings);
+    fresh->gzip = util::GzipDeflatePart(fresh->text);
     fresh->clients = std::move(clients);
     fresh->advisor = std::move(current_advisor);
     std::lock_guard lock(advice_mutex);
-    --advice_evaluations;
     // Of two evaluated at once, keep the one of the newer snapshots.
     if (advice_cache == nullptr || fresh->published >= advice_cache->published) advice_cache = fresh;
     return fresh;
