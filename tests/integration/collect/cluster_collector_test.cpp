@@ -195,9 +195,11 @@ TEST_F(ClusterCollectorTest, whole_cluster_down_marks_every_partition_stale_and_
   for (int32_t b = 1; b <= 3; ++b) mock_.SetBrokerUp(b);
   SnapshotPtr recovered;
   const auto deadline = std::chrono::steady_clock::now() + 20s;
+  // The groups' coordinator may come back a cycle after the partitions' leaders.
   do {
     recovered = collector->Cycle();
-  } while (!(recovered->up && Status(*recovered, "offsets").success) &&
+  } while (!(recovered->up && Status(*recovered, "offsets").success &&
+             Status(*recovered, "groups").success) &&
            std::chrono::steady_clock::now() < deadline);
   EXPECT_TRUE(recovered->up);
   EXPECT_TRUE(Status(*recovered, "offsets").success);
