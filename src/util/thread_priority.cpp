@@ -9,9 +9,12 @@
 namespace kpe::util {
 
 // PRIO_PROCESS with a thread id applies to that one thread on Linux (setpriority(2), "BUGS").
+// getpriority may return -1 as a nice value, so errno tells a failure; a thread asking about itself
+// cannot be refused (no such thread, no permission), so that is 0, the default nice value.
 int ThisThreadNiceness() {
   errno = 0;
-  return getpriority(PRIO_PROCESS, static_cast<id_t>(gettid()));
+  const int nice = getpriority(PRIO_PROCESS, static_cast<id_t>(gettid()));
+  return errno == 0 ? nice : 0;
 }
 
 bool RunThisThreadInBackground() {

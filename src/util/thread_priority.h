@@ -1,5 +1,5 @@
 #pragma once
-// Background threads (collectors, the Kafka clients' own threads, the end-to-end probe, config reloads)
+// Background threads (collectors, the Kafka clients' own threads, config reloads)
 // run nicer than the threads that answer scrapes, so that on a busy machine a scrape waits less for
 // the CPU while a collection cycle runs. Linux's nice value is per thread.
 
@@ -13,7 +13,7 @@ inline constexpr int kBackgroundNiceness = 10;
 /// refused all the same (e.g. a seccomp profile), and the thread then runs as before.
 bool RunThisThreadInBackground();
 
-/// The calling thread's nice value.
+/// The calling thread's nice value (0 if the system will not say).
 int ThisThreadNiceness();
 
 }  // namespace kpe::util
