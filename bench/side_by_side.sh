@@ -11,7 +11,8 @@
 # build/bench/kpe-bench-cluster (bench/run.sh builds it), one exporter per spec on its own loopback
 # port, waits S seconds (default 300; 420 with --rtt), then N rounds (default 8): in each, 20 paced
 # scrapers (bench/paced_scrapers.lua, gzip) for 30 s on each exporter in turn. Prints p50 / p99 per
-# window and, at the end, per exporter the mean and median of the windows' p99.
+# window, what ran meanwhile (CPU seconds of the exporter and of the cluster, the exporter's renders
+# and their seconds), and at the end, per exporter the mean and median of the windows' p99.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -65,6 +66,7 @@ BOOTSTRAP=$(awk '$1 == "BOOTSTRAP" {print $2}' "$WORK/cluster.out")
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 NAMES=()
 URLS=()
+EXPORTER_PIDS=()
 for spec in "${SPECS[@]}"; do
   name=${spec%%=*}
   IFS=',' read -r -a parts <<<"${spec#*=}"
@@ -81,20 +83,37 @@ for spec in "${SPECS[@]}"; do
   } >"$config"
   env "${parts[@]:1}" "$binary" --config="$config" >"$WORK/$name.log" 2>&1 &
   PIDS+=($!)
+  EXPORTER_PIDS+=($!)
   NAMES+=("$name")
   URLS+=("http://127.0.0.1:$port/metrics")
 done
 echo "cluster at $BOOTSTRAP${RTT[*]:+ (${RTT[*]})}; ${#NAMES[@]} exporters; settling ${SETTLE}s" >&2
 sleep "$SETTLE"
 
+CLUSTER_PID=${PIDS[0]}
+cpu_seconds() { awk '{printf "%.2f", ($14 + $15) / 100}' "/proc/$1/stat"; }  # utime + stime, USER_HZ 100
+renders() {  # "RENDERS SECONDS" from the exporter's own metrics
+  curl -s -H 'Accept-Encoding: gzip' "$1" | gzip -dc |
+    awk '$1 == "kafka_perf_exporter_renders_total" {n = $2} $1 == "kafka_perf_exporter_render_seconds_total" {s = $2}
+         END {printf "%d %.3f\n", n, s}'
+}
 for round in $(seq 1 "$ROUNDS"); do
   for i in "${!NAMES[@]}"; do
+    read -r renders0 render_s0 < <(renders "${URLS[$i]}")
+    cpu0=$(cpu_seconds "${EXPORTER_PIDS[$i]}")
+    cluster0=$(cpu_seconds "$CLUSTER_PID")
     out=$(wrk -t2 -c20 -d30s --timeout 10s --latency -s "$ROOT/bench/paced_scrapers.lua" \
       -H 'Accept-Encoding: gzip' "${URLS[$i]}" 2>&1) || true
     p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
     p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
     errors=$(grep -E 'Non-2xx|Socket errors' <<<"$out" || true)
-    echo "round $round ${NAMES[$i]} p50 ${p50:--} p99 ${p99:--}${errors:+ ($errors)}"
+    cpu1=$(cpu_seconds "${EXPORTER_PIDS[$i]}")
+    cluster1=$(cpu_seconds "$CLUSTER_PID")
+    read -r renders1 render_s1 < <(renders "${URLS[$i]}")
+    activity=$(awk -v c0="$cpu0" -v c1="$cpu1" -v k0="$cluster0" -v k1="$cluster1" -v r0="$renders0" -v r1="$renders1" \
+      -v s0="$render_s0" -v s1="$render_s1" \
+      'BEGIN {printf "exporter CPU %.2f s, cluster CPU %.2f s, renders %d (%.3f s)", c1 - c0, k1 - k0, r1 - r0, s1 - s0}')
+    echo "round $round ${NAMES[$i]} p50 ${p50:--} p99 ${p99:--}${errors:+ ($errors)} | $activity"
   done
 done | tee "$WORK/windows.txt"
 
