@@ -133,13 +133,15 @@ std::shared_ptr<const kpe::state::ClusterSnapshot> MakeSnapshot(const Shape& sha
   return s;
 }
 
-/// A copy of `base` where `groups` groups and `topics` topics, starting at round * count, have values
-/// that differ from those of every other round.
+/// A copy of `base` where `groups` groups (spread evenly over the list, from the round-th) and `topics`
+/// topics (in a row, from round * topics) have values that differ from those of every other round.
 std::shared_ptr<const kpe::state::ClusterSnapshot> Changed(const kpe::state::ClusterSnapshot& base,
                                                            int round, int groups, int topics) {
   auto s = std::make_shared<kpe::state::ClusterSnapshot>(base);
   for (int k = 0; k < groups && !s->groups.empty(); ++k) {
-    auto& group = s->groups.Mutable(static_cast<size_t>(round * groups + k) % s->groups.size());
+    // Spread over the list, as the groups a tick reads are (each one's own schedule), not in a row.
+    const size_t stride = std::max<size_t>(1, s->groups.size() / static_cast<size_t>(groups));
+    auto& group = s->groups.Mutable((static_cast<size_t>(round) + static_cast<size_t>(k) * stride) % s->groups.size());
     for (auto& p : group.partitions) {
       p.committed_offset += round + 1;
       p.lag = std::max<int64_t>(0, p.lag.value_or(0) - 1) + round % 3;

@@ -14,8 +14,13 @@
 #include <span>
 #include <stdexcept>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
+
+// Header-only: the hash functions are compiled in, so the binary needs no libxxhash at run time.
+#define XXH_INLINE_ALL
+#include <xxhash.h>
 
 #include "metrics/family_set.h"
 #include "metrics/names.h"
@@ -177,7 +182,8 @@ void AddClientBroker(const state::BrokerClientStats& b, const Labels& base, Fami
           count(b.received_bytes));
 }
 
-/// The families of cluster `s` other than the per-partition ones (AddPartitions).
+/// The families of cluster `s` other than the per-partition ones (AddTopicPartitions) and its groups'
+/// (AddGroup, rendered in blocks).
 void AddCluster(const state::ClusterSnapshot& s, FamilySet& set) {
   const Labels base = BaseLabels(s);
 
@@ -296,7 +302,6 @@ void AddCluster(const state::ClusterSnapshot& s, FamilySet& set) {
     set.Add(Snap("kafka_perf_exporter_authorization_failures"), base,
             {{"resource_type", f.resource_type}, {"resource", f.resource}, {"operation", f.operation}}, 1);
   }
-  for (const state::ConsumerGroup& g : s.groups) AddGroup(g, base, set);
 }
 
 // ---- Per-partition families and their folding (see RenderOptions and kPartitionFamilies) ----
@@ -561,11 +566,11 @@ void AddScope(const std::array<size_t, N>& families, std::span<const Item> items
   tally.topics.insert(topic);
 }
 
-/// The per-partition families of cluster `s`, each topic folded as `mask_of(topic)` says.
+/// The per-partition families of the topics of cluster `s`, each topic folded as `mask_of(topic)`
+/// says.
 template <class MaskOf>
-void AddPartitions(const state::ClusterSnapshot& s, MaskOf mask_of, FamilySet& set,
-                   FoldTally& tally) {
-  const Labels base = BaseLabels(s);
+void AddTopicPartitions(const state::ClusterSnapshot& s, const Labels& base, MaskOf mask_of,
+                        FamilySet& set, FoldTally& tally) {
   for (const state::Topic& t : s.topics) {
     if (!t.exported) continue;
     AddScope(
@@ -575,16 +580,20 @@ void AddPartitions(const state::ClusterSnapshot& s, MaskOf mask_of, FamilySet& s
         },
         set, tally);
   }
-  for (const state::ConsumerGroup& g : s.groups) {
-    ForEachGroupTopic(g, [&](std::string_view topic, std::span<const state::GroupPartition> items) {
-      AddScope(
-          kGroupFamilies, items, mask_of(topic), topic,
-          [&](std::string_view partition, LabelText& out) {
-            out.Assign(base, {{"consumergroup", g.id}, {"partition", partition}, {"topic", topic}});
-          },
-          set, tally);
-    });
-  }
+}
+
+/// The per-partition families of group `g`, each topic folded as `mask_of(topic)` says.
+template <class MaskOf>
+void AddGroupPartitions(const state::ConsumerGroup& g, const Labels& base, MaskOf mask_of,
+                        FamilySet& set, FoldTally& tally) {
+  ForEachGroupTopic(g, [&](std::string_view topic, std::span<const state::GroupPartition> items) {
+    AddScope(
+        kGroupFamilies, items, mask_of(topic), topic,
+        [&](std::string_view partition, LabelText& out) {
+          out.Assign(base, {{"consumergroup", g.id}, {"partition", partition}, {"topic", topic}});
+        },
+        set, tally);
+  });
 }
 
 FoldMask GranularityMask(const std::set<std::string>& names) {
@@ -653,7 +662,186 @@ void ReservePartitionFamilies(const SnapshotList& snapshots, FamilySet& set) {
   for (const size_t pf : kGroupFamilies) set.Reserve(kPartitionFamilyRows[pf], group_partitions);
 }
 
+// ---- Consumer groups in blocks (see RenderCache) ----
+
+/// The families only the groups' blocks write: kafka_consumergroup_* (AddGroup, AddGroupPartitions).
+constexpr std::array<bool, kFamilyCount> kBlockFamilies = []() consteval {
+  std::array<bool, kFamilyCount> block{};
+  for (size_t i = 0; i < kFamilyCount; ++i) {
+    block[i] = kFamilies[i].part == Part::kSnapshot && kFamilies[i].name.starts_with("kafka_consumergroup_");
+  }
+  return block;
+}
+();
+
+/// A block ends after a group whose id hashes to 0 modulo this (or after kMaxBlockGroups groups), so
+/// where blocks end depends on the groups' ids only: a group that changes, or renders more lines,
+/// leaves the other blocks as they were. About 60 blocks for the 500 groups of the `large` benchmark.
+constexpr size_t kBlockGroups = 8;
+constexpr size_t kMaxBlockGroups = 32;
+
+/// What identifies a block's text: the XXH3-128 of what it depends on (BlockKeyOf).
+struct BlockKey {
+  uint64_t low = 0;
+  uint64_t high = 0;
+  bool operator==(const BlockKey&) const = default;
+};
+
+struct BlockKeyHash {
+  size_t operator()(const BlockKey& key) const { return static_cast<size_t>(key.low); }
+};
+
+/// The chunks one block made in one family, in order, and the series they hold.
+struct BlockFamily {
+  size_t family = 0;
+  size_t series = 0;
+  std::vector<util::GzipChunkKey> chunks;
+};
+
+struct BlockRecord {
+  std::vector<BlockFamily> families;
+  size_t replaced = 0;                     // FoldTally of the block
+  std::vector<std::string> folded_topics;  // FoldTally of the block
+};
+
+using BlockIndex = std::unordered_map<BlockKey, BlockRecord, BlockKeyHash>;
+
+/// Renders a cluster's groups block by block; a block whose key the last render (`kept`) made is put
+/// in place from that render's chunks without writing its text. Remembers every block for the next
+/// render (`made`).
+class GroupBlocks {
+ public:
+  GroupBlocks(util::ChunkedGzipWriter& writer,
+              std::array<std::vector<std::shared_ptr<const util::GzipChunk>>, kFamilyCount>& family_chunks,
+              const BlockIndex* kept)
+      : writer_(writer), family_chunks_(family_chunks), kept_(kept) {}
+
+  /// Renders `groups` with `render(group, set, tally)` in blocks. `pass` and `salt` (the text of
+  /// everything besides a group's content that its series depend on: labels, folding) go into the
+  /// key; `extra(group, key)` appends what of that depends on the group.
+  template <class Extra, class Render>
+  void Add(FamilySet& set, const state::GroupList& groups, char pass, std::string_view salt,
+           Extra extra, Render render, FoldTally& tally) {
+    size_t begin = 0;
+    while (begin < groups.size()) {
+      size_t end = begin;
+      while (end < groups.size()) {
+        const size_t id_hash = std::hash<std::string_view>{}(groups[end].id);
+        ++end;
+        if (id_hash % kBlockGroups == 0 || end - begin >= kMaxBlockGroups) break;
+      }
+      AddBlock(set, groups, begin, end, pass, salt, extra, render, tally);
+      begin = end;
+    }
+  }
+
+  BlockIndex TakeMade() { return std::move(made_); }
+  size_t blocks() const { return blocks_; }
+  size_t reused() const { return reused_; }
+
+ private:
+  template <class Extra, class Render>
+  void AddBlock(FamilySet& set, const state::GroupList& groups, size_t begin, size_t end, char pass,
+                std::string_view salt, Extra& extra, Render& render, FoldTally& tally) {
+    ++blocks_;
+    // The key; none when a group has no version (made outside a GroupList: nothing tells it apart).
+    std::optional<BlockKey> key;
+    key_text_.assign(1, pass);
+    key_text_.append(salt);
+    bool versioned = true;
+    for (size_t i = begin; i < end; ++i) {
+      const uint64_t version = groups[i].version;
+      versioned = versioned && version != 0;
+      key_text_.append(reinterpret_cast<const char*>(&version), sizeof version);
+      extra(groups[i], key_text_);
+    }
+    if (versioned) {
+      const XXH128_hash_t h = XXH3_128bits(key_text_.data(), key_text_.size());
+      key = BlockKey{h.low64, h.high64};
+    }
+
+    if (key && kept_ != nullptr) {
+      if (const auto it = kept_->find(*key); it != kept_->end() && PutInPlace(set, it->second, tally)) {
+        made_.emplace(*key, it->second);
+        ++reused_;
+        return;
+      }
+    }
+
+    std::array<size_t, kFamilyCount> first_chunk{};
+    std::array<size_t, kFamilyCount> series_before{};
+    for (size_t f = 0; f < kFamilyCount; ++f) {
+      if (!kBlockFamilies[f]) continue;
+      set.Cut(f);
+      first_chunk[f] = family_chunks_[f].size();
+      series_before[f] = set.SeriesCount(f);
+    }
+    const size_t all_before = set.SeriesCount();
+    FoldTally block_tally;
+    for (size_t i = begin; i < end; ++i) render(groups[i], set, block_tally);
+
+    BlockRecord record;
+    size_t block_series = 0;
+    for (size_t f = 0; f < kFamilyCount; ++f) {
+      if (!kBlockFamilies[f]) continue;
+      set.Cut(f);
+      const size_t series = set.SeriesCount(f) - series_before[f];
+      if (series == 0) continue;
+      block_series += series;
+      BlockFamily& family = record.families.emplace_back();
+      family.family = f;
+      family.series = series;
+      // A family's first series also handed its header to the sink, on its own: not the block's.
+      for (size_t c = first_chunk[f] + (series_before[f] == 0 ? 1 : 0); c < family_chunks_[f].size(); ++c) {
+        family.chunks.push_back(util::KeyOf(*family_chunks_[f][c]));
+      }
+    }
+    if (block_series != set.SeriesCount() - all_before) {
+      throw std::logic_error("RenderExposition: a group's block wrote a family outside kafka_consumergroup_*");
+    }
+    record.replaced = block_tally.replaced;
+    for (const std::string_view topic : block_tally.topics) record.folded_topics.emplace_back(topic);
+    tally.replaced += block_tally.replaced;
+    tally.topics.insert(block_tally.topics.begin(), block_tally.topics.end());
+    if (key) made_.emplace(*key, std::move(record));
+  }
+
+  /// Puts a kept block in place; false (nothing done) when one of its chunks is not to be found.
+  bool PutInPlace(FamilySet& set, const BlockRecord& record, FoldTally& tally) {
+    chunks_.clear();
+    for (const BlockFamily& family : record.families) {
+      for (const util::GzipChunkKey& chunk_key : family.chunks) {
+        auto chunk = writer_.Reuse(chunk_key);
+        if (chunk == nullptr) return false;
+        chunks_.push_back(std::move(chunk));
+      }
+    }
+    size_t next = 0;
+    for (const BlockFamily& family : record.families) {
+      set.Splice(family.family, family.series);
+      for (size_t c = 0; c < family.chunks.size(); ++c) family_chunks_[family.family].push_back(chunks_[next++]);
+    }
+    tally.replaced += record.replaced;
+    for (const std::string& topic : record.folded_topics) tally.topics.insert(topic);
+    return true;
+  }
+
+  util::ChunkedGzipWriter& writer_;
+  std::array<std::vector<std::shared_ptr<const util::GzipChunk>>, kFamilyCount>& family_chunks_;
+  const BlockIndex* kept_;
+  BlockIndex made_;
+  std::string key_text_;
+  std::vector<std::shared_ptr<const util::GzipChunk>> chunks_;
+  size_t blocks_ = 0;
+  size_t reused_ = 0;
+};
+
 }  // namespace
+
+struct RenderCache::Kept {
+  std::shared_ptr<const util::GzipChunks> chunks;
+  BlockIndex blocks;
+};
 
 std::optional<std::string> CheckTopicGranularity(const std::set<std::string>& families) {
   std::string choices;
@@ -687,18 +875,31 @@ std::shared_ptr<const Exposition> RenderExposition(const SnapshotList& snapshots
   // Each family's text is cut every kChunkLines lines as it grows, and each cut is deflated (or
   // found in the last render's chunks) at once: the plain text is never held whole, only the last
   // cut of each family. The chunks are put in family order at the end.
-  util::ChunkedGzipWriter writer(cache != nullptr ? cache->Get() : nullptr, kGzipLevel);
+  // The groups are rendered in blocks (GroupBlocks), twice: their own families with the rest of
+  // each cluster's, their per-partition ones once the folding is known.
+  const std::shared_ptr<const RenderCache::Kept> kept = cache != nullptr ? cache->Get() : nullptr;
+  util::ChunkedGzipWriter writer(kept != nullptr ? kept->chunks : nullptr, kGzipLevel);
   std::array<std::vector<std::shared_ptr<const util::GzipChunk>>, kFamilyCount> family_chunks;
   FamilySet set;
   set.ChunkEvery(RenderCache::kChunkLines, [&](size_t family, std::string_view text) {
     family_chunks[family].push_back(writer.Make(text));
   });
+  GroupBlocks blocks(writer, family_chunks, kept != nullptr ? &kept->blocks : nullptr);
   ReservePartitionFamilies(snapshots, set);
   std::vector<const state::ClusterSnapshot*> clusters;
+  std::vector<Labels> bases;
+  std::vector<std::string> base_texts;  // what a group's series depend on besides the group
   for (const auto& s : snapshots) {
     if (s == nullptr) continue;
     clusters.push_back(s.get());
+    bases.push_back(BaseLabels(*s));
+    base_texts.emplace_back(LabelText(bases.back()).View());
     AddCluster(*s, set);
+    FoldTally unused;
+    blocks.Add(
+        set, s->groups, 'g', base_texts.back(), [](const state::ConsumerGroup&, std::string&) {},
+        [&](const state::ConsumerGroup& g, FamilySet& out, FoldTally&) { AddGroup(g, bases.back(), out); },
+        unused);
   }
   const size_t fixed = set.SeriesCount();
 
@@ -730,7 +931,19 @@ std::shared_ptr<const Exposition> RenderExposition(const SnapshotList& snapshots
       const auto it = plan.find(topic);
       return it != plan.end() && it->second.budget_folded ? all : granularity;
     };
-    AddPartitions(*clusters[i], mask_of, set, tallies[i]);
+    AddTopicPartitions(*clusters[i], bases[i], mask_of, set, tallies[i]);
+    blocks.Add(
+        set, clusters[i]->groups, 'p', base_texts[i],
+        [&](const state::ConsumerGroup& g, std::string& key) {
+          ForEachGroupTopic(g, [&](std::string_view topic, std::span<const state::GroupPartition>) {
+            const unsigned long mask = mask_of(topic).to_ulong();
+            key.append(reinterpret_cast<const char*>(&mask), sizeof mask);
+          });
+        },
+        [&](const state::ConsumerGroup& g, FamilySet& out, FoldTally& tally) {
+          AddGroupPartitions(g, bases[i], mask_of, out, tally);
+        },
+        tallies[i]);
     exposition->folded_topics += tallies[i].topics.size();
     exposition->folded_series += tallies[i].replaced;
   }
@@ -755,22 +968,27 @@ std::shared_ptr<const Exposition> RenderExposition(const SnapshotList& snapshots
   for (const auto& chunks : family_chunks) {
     if (!chunks.empty()) throw std::logic_error("RenderExposition: a family outside the snapshot part was chunked");
   }
-  std::shared_ptr<const util::GzipChunks> chunks;
-  exposition->gzip = writer.Finish(cache != nullptr ? &chunks : nullptr);
+  auto next = std::make_shared<RenderCache::Kept>();
+  exposition->gzip = writer.Finish(cache != nullptr ? &next->chunks : nullptr);
   exposition->chunks_reused = writer.reused_chunks();
   exposition->chunks_deflated = writer.deflated_chunks();
-  if (cache != nullptr) cache->Put(std::move(chunks));
+  exposition->group_blocks = blocks.blocks();
+  exposition->group_blocks_reused = blocks.reused();
+  if (cache != nullptr) {
+    next->blocks = blocks.TakeMade();
+    cache->Put(std::move(next));
+  }
   return exposition;
 }
 
-std::shared_ptr<const util::GzipChunks> RenderCache::Get() const {
+std::shared_ptr<const RenderCache::Kept> RenderCache::Get() const {
   std::lock_guard lock(mutex_);
-  return chunks_;
+  return kept_;
 }
 
-void RenderCache::Put(std::shared_ptr<const util::GzipChunks> chunks) {
+void RenderCache::Put(std::shared_ptr<const Kept> kept) {
   std::lock_guard lock(mutex_);
-  chunks_ = std::move(chunks);
+  kept_ = std::move(kept);
 }
 
 const std::string& Exposition::Text() const {

@@ -86,6 +86,8 @@ class Exposition {
   size_t folded_series = 0;    // per-partition series replaced by partition="all" aggregates
   size_t chunks_reused = 0;    // chunks of the text copied deflated from the cache's last render
   size_t chunks_deflated = 0;  // chunks deflated by this render
+  size_t group_blocks = 0;         // blocks of consumer groups (each rendered twice: see RenderCache)
+  size_t group_blocks_reused = 0;  // of those, put in place from the cache's last render, text unwritten
 
   /// The plain text, for scrapers that do not take gzip: inflated from `gzip` on first use and kept
   /// while this exposition lives, so only a deployment with such scrapers holds it. Thread-safe.
@@ -98,8 +100,10 @@ class Exposition {
 
 /// What RenderExposition keeps from one render for the next: the deflated chunks of the text (a
 /// family's text is cut every kChunkLines lines, so a value that changes leaves its neighbours' cuts
-/// where they were), so a render deflates only the chunks whose text changed. A cluster whose
-/// collectors read a few groups or topics per cycle changes a small part of its text per snapshot.
+/// where they were), so a render deflates only the chunks whose text changed; and which chunks each
+/// block of consumer groups made, so a render does not even write the text of a block whose groups
+/// are the ones it rendered before (state::ConsumerGroup::version). A cluster whose collectors read
+/// a few groups or topics per cycle changes a small part of its text per snapshot.
 /// Thread-safe: renders running at once each reuse the last finished one's chunks.
 class RenderCache {
  public:
@@ -107,12 +111,15 @@ class RenderCache {
   /// a little worse (each starts with an empty window).
   static constexpr size_t kChunkLines = 512;
 
-  std::shared_ptr<const util::GzipChunks> Get() const;
-  void Put(std::shared_ptr<const util::GzipChunks> chunks);
+  /// What one render keeps (defined with RenderExposition).
+  struct Kept;
+
+  std::shared_ptr<const Kept> Get() const;
+  void Put(std::shared_ptr<const Kept> kept);
 
  private:
   mutable std::mutex mutex_;
-  std::shared_ptr<const util::GzipChunks> chunks_;  // guarded by mutex_
+  std::shared_ptr<const Kept> kept_;  // guarded by mutex_
 };
 
 /// Renders the kafka_* families and the per-cluster collector self-metrics of all `snapshots` (one

@@ -1,6 +1,7 @@
 #include "metrics/family_set.h"
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace kpe::metrics::internal {
 
@@ -9,6 +10,7 @@ void FamilySet::Add(size_t family, const LabelText& labels, double value) {
   Family& f = families_[family];
   if (f.series == 0) {
     AppendHeader(f.text, spec.name, spec.help, spec.type);
+    if (chunk_lines_ > 0) Cut(family);
     const size_t header = f.text.size();
     AppendSample(f.text, spec.name, labels.View(), value);
     f.lines = static_cast<size_t>(std::count(f.text.begin(), f.text.end(), '\n'));
@@ -23,11 +25,29 @@ void FamilySet::Add(size_t family, const LabelText& labels, double value) {
   }
   ++f.series;
   ++series_;
-  if (chunk_lines_ > 0 && f.lines >= chunk_lines_) {
-    chunk_sink_(family, f.text);
-    f.text.clear();  // keeps its capacity for the next chunk
-    f.lines = 0;
+  if (chunk_lines_ > 0 && f.lines >= chunk_lines_) Cut(family);
+}
+
+void FamilySet::Cut(size_t family) {
+  Family& f = families_[family];
+  if (chunk_lines_ == 0 || f.text.empty()) return;
+  chunk_sink_(family, f.text);
+  f.text.clear();  // keeps its capacity for the next chunk
+  f.lines = 0;
+}
+
+void FamilySet::Splice(size_t family, size_t series) {
+  if (chunk_lines_ == 0) throw std::logic_error("FamilySet::Splice without ChunkEvery");
+  if (series == 0) return;
+  Cut(family);
+  Family& f = families_[family];
+  if (f.series == 0) {
+    const FamilySpec& spec = kFamilies[family];
+    AppendHeader(f.text, spec.name, spec.help, spec.type);
+    Cut(family);
   }
+  f.series += series;
+  series_ += series;
 }
 
 std::string FamilySet::Serialize(Part part, size_t* series) {

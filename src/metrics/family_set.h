@@ -21,9 +21,10 @@ namespace kpe::metrics::internal {
 /// non-empty families of one Part in table (name) order. Not thread-safe; used by one render call.
 class FamilySet {
  public:
-  /// From now on, hands a family's text to `sink` each time it reaches `lines` lines (its HELP and
-  /// TYPE lines count) and empties it, so no family's text is held whole: the caller deflates each
-  /// chunk at once and puts the chunks in order later. SerializeTo then gives what is left of each.
+  /// From now on, hands a family's HELP and TYPE lines to `sink` on their own, then its sample lines
+  /// each time they reach `lines` lines, emptying its text each time, so no family's text is held
+  /// whole: the caller deflates each chunk at once and puts the chunks in order later. SerializeTo
+  /// then gives what is left of each.
   void ChunkEvery(size_t lines, std::function<void(size_t family, std::string_view text)> sink) {
     chunk_lines_ = lines;
     chunk_sink_ = std::move(sink);
@@ -35,6 +36,16 @@ class FamilySet {
 
   /// Series added so far, over all families.
   size_t SeriesCount() const { return series_; }
+  /// Series of `family` added so far.
+  size_t SeriesCount(size_t family) const { return families_[family].series; }
+
+  /// With ChunkEvery: hands what `family` holds to the sink now (nothing when it holds nothing), so
+  /// the lines added next start a chunk.
+  void Cut(size_t family);
+  /// With ChunkEvery: counts `series` series of `family` that the caller puts in place itself (chunks
+  /// it kept from an earlier render, whose lines are those of the same series), after Cut(family)
+  /// and, when the family had no series yet, its header.
+  void Splice(size_t family, size_t series);
 
   /// Adds a series labelled `labels` (a block LabelText formatted).
   void Add(size_t family, const LabelText& labels, double value);

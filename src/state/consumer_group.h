@@ -6,8 +6,10 @@
 // others are served as they were, and copying a snapshot's groups copies pointers instead of every
 // group's partitions (about 8 MB for 500 groups on 75,000 partitions). Readers see const
 // ConsumerGroup&. A group is never changed once another list shares it: Mutable(i) first copies a
-// group that is shared (copy on write).
+// group that is shared (copy on write). Each group a list makes or changes gets a new `version`, so a
+// renderer can tell a group it has seen from one that changed without comparing them.
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
@@ -79,6 +81,9 @@ struct ConsumerGroup {
   /// less often, and a failed read keeps the last values; in between the group is served with the values
   /// of that read). Epoch when never.
   WallClock::time_point observed_at{};
+  /// Set by GroupList whenever it makes or hands out a group to change: unique in the process, so
+  /// equal versions mean the same content (0: never in a list).
+  uint64_t version = 0;
 };
 
 /// See the file comment. Copying a list shares its groups.
@@ -104,8 +109,11 @@ class GroupList {
   const ConsumerGroup& operator[](std::size_t i) const { return *items_[i]; }
   const ConsumerGroup& back() const { return *items_.back(); }
 
-  /// A group to add to lists: created non-const, as Mutable expects.
-  static Ptr Make(ConsumerGroup group) { return std::make_shared<ConsumerGroup>(std::move(group)); }
+  /// A group to add to lists: created non-const, as Mutable expects, with a new version.
+  static Ptr Make(ConsumerGroup group) {
+    group.version = NextVersion();
+    return std::make_shared<ConsumerGroup>(std::move(group));
+  }
 
   /// The pointer to group i, to share it with another list.
   const Ptr& shared(std::size_t i) const { return items_[i]; }
@@ -115,22 +123,30 @@ class GroupList {
   void push_back(Ptr group) { items_.push_back(std::move(group)); }
   ConsumerGroup& emplace_back() {
     auto group = std::make_shared<ConsumerGroup>();
+    group->version = NextVersion();
     ConsumerGroup& ref = *group;
     items_.push_back(std::move(group));
     return ref;
   }
   /// Group i, to change: copied first when another list (or pointer) shares it. Every group of a list
   /// is created non-const (Make, push_back, emplace_back), so changing the sole holder's group is defined.
-  /// Only for a list no other thread is copying groups from.
+  /// Only for a list no other thread is copying groups from. The group gets a new version.
   ConsumerGroup& Mutable(std::size_t i) {
     if (items_[i].use_count() != 1) items_[i] = std::make_shared<ConsumerGroup>(*items_[i]);
-    return const_cast<ConsumerGroup&>(*items_[i]);
+    auto& group = const_cast<ConsumerGroup&>(*items_[i]);
+    group.version = NextVersion();
+    return group;
   }
 
   void reserve(std::size_t n) { items_.reserve(n); }
   void clear() { items_.clear(); }
 
  private:
+  static uint64_t NextVersion() {
+    static std::atomic<uint64_t> last{0};
+    return last.fetch_add(1, std::memory_order_relaxed) + 1;
+  }
+
   std::vector<Ptr> items_;
 };
 

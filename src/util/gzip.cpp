@@ -80,12 +80,7 @@ constexpr char kHeader[] = {'\x1f', '\x8b', 8, 0, 0, 0, 0, 0, 0, '\xff'};
 
 namespace {
 
-struct ChunkKey {
-  uint64_t low = 0;
-  uint64_t high = 0;
-  uint64_t size = 0;
-  bool operator==(const ChunkKey&) const = default;
-};
+using ChunkKey = GzipChunkKey;
 
 struct ChunkKeyHash {
   size_t operator()(const ChunkKey& key) const { return static_cast<size_t>(key.low); }
@@ -110,6 +105,8 @@ class GzipChunk {
   // Raw deflate from an empty window, ended with a sync flush.
   std::string_view deflated() const { return std::string_view(*bytes).substr(offset, length); }
 };
+
+const GzipChunkKey& KeyOf(const GzipChunk& chunk) { return chunk.key; }
 
 class GzipChunks {
  public:
@@ -150,52 +147,57 @@ ChunkedGzipWriter::~ChunkedGzipWriter() {
   if (state_->zs_ready) deflateEnd(&state_->zs);
 }
 
+std::shared_ptr<const GzipChunk> ChunkedGzipWriter::Reuse(const GzipChunkKey& key) {
+  State& s = *state_;
+  if (s.finished) throw std::logic_error("gzip: Reuse after Finish");
+  if (const auto it = s.made.find(key); it != s.made.end()) {
+    ++reused_;
+    return it->second;
+  }
+  if (s.reuse == nullptr) return nullptr;
+  const auto old = s.reuse->entries.find(key);
+  if (old == s.reuse->entries.end()) return nullptr;
+  const GzipChunks::Entry& e = old->second;
+  auto chunk = std::make_shared<const GzipChunk>(GzipChunk{key, s.reuse->bytes, e.offset, e.length, e.crc, e.size});
+  ++reused_;
+  s.made.emplace(key, chunk);
+  return chunk;
+}
+
 std::shared_ptr<const GzipChunk> ChunkedGzipWriter::Make(std::string_view data) {
   State& s = *state_;
   if (s.finished) throw std::logic_error("gzip: Make after Finish");
   if (data.empty()) return nullptr;
   const ChunkKey key = KeyOf(data);
-  if (const auto it = s.made.find(key); it != s.made.end()) {
-    ++reused_;
-    return it->second;
-  }
-  std::shared_ptr<const GzipChunk> chunk;
-  if (s.reuse != nullptr) {
-    if (const auto old = s.reuse->entries.find(key); old != s.reuse->entries.end()) {
-      const GzipChunks::Entry& e = old->second;
-      chunk = std::make_shared<const GzipChunk>(GzipChunk{key, s.reuse->bytes, e.offset, e.length, e.crc, e.size});
-      ++reused_;
+  std::shared_ptr<const GzipChunk> chunk = Reuse(key);
+  if (chunk != nullptr) return chunk;
+  if (!s.zs_ready) {
+    if (deflateInit2(&s.zs, s.level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+      throw std::runtime_error("gzip: deflateInit2 failed");
     }
+    s.zs_ready = true;
+  } else if (deflateReset(&s.zs) != Z_OK) {
+    throw std::runtime_error("gzip: deflateReset failed");
   }
-  if (chunk == nullptr) {
-    if (!s.zs_ready) {
-      if (deflateInit2(&s.zs, s.level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-        throw std::runtime_error("gzip: deflateInit2 failed");
-      }
-      s.zs_ready = true;
-    } else if (deflateReset(&s.zs) != Z_OK) {
-      throw std::runtime_error("gzip: deflateReset failed");
-    }
-    // Deflated into a scratch buffer kept across chunks (zero-filled only when it grows), then copied
-    // at its exact size: deflateBound (plus the sync flush's marker) always suffices.
-    std::string& out = s.scratch;
-    const size_t bound = deflateBound(&s.zs, static_cast<uLong>(data.size())) + 16;
-    if (out.size() < bound) out.resize(bound);
-    s.zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-    s.zs.avail_in = static_cast<uInt>(data.size());
-    s.zs.next_out = reinterpret_cast<Bytef*>(out.data());
-    s.zs.avail_out = static_cast<uInt>(out.size());
-    const int rc = deflate(&s.zs, Z_SYNC_FLUSH);
-    if (rc != Z_OK || s.zs.avail_in != 0 || s.zs.avail_out == 0) {
-      throw std::runtime_error("gzip: deflate of a chunk did not finish");
-    }
-    const size_t length = out.size() - s.zs.avail_out;
-    chunk = std::make_shared<const GzipChunk>(GzipChunk{
-        key, std::make_shared<const std::string>(out.data(), length), 0, length,
-        static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(data.data()), static_cast<uInt>(data.size()))),
-        data.size()});
-    ++deflated_;
+  // Deflated into a scratch buffer kept across chunks (zero-filled only when it grows), then copied
+  // at its exact size: deflateBound (plus the sync flush's marker) always suffices.
+  std::string& out = s.scratch;
+  const size_t bound = deflateBound(&s.zs, static_cast<uLong>(data.size())) + 16;
+  if (out.size() < bound) out.resize(bound);
+  s.zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  s.zs.avail_in = static_cast<uInt>(data.size());
+  s.zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  s.zs.avail_out = static_cast<uInt>(out.size());
+  const int rc = deflate(&s.zs, Z_SYNC_FLUSH);
+  if (rc != Z_OK || s.zs.avail_in != 0 || s.zs.avail_out == 0) {
+    throw std::runtime_error("gzip: deflate of a chunk did not finish");
   }
+  const size_t length = out.size() - s.zs.avail_out;
+  chunk = std::make_shared<const GzipChunk>(GzipChunk{
+      key, std::make_shared<const std::string>(out.data(), length), 0, length,
+      static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(data.data()), static_cast<uInt>(data.size()))),
+      data.size()});
+  ++deflated_;
   s.made.emplace(key, chunk);
   return chunk;
 }

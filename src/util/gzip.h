@@ -40,6 +40,17 @@ class GzipChunks;
 /// to share.
 class GzipChunk;
 
+/// What a chunk is known by: the length and the 128-bit XXH3 hash of its data.
+struct GzipChunkKey {
+  uint64_t low = 0;
+  uint64_t high = 0;
+  uint64_t size = 0;
+  bool operator==(const GzipChunkKey&) const = default;
+};
+
+/// The key of `chunk`.
+const GzipChunkKey& KeyOf(const GzipChunk& chunk);
+
 /// Opens a member of the concatenation of the chunks, deflated one by one: each from an empty window and ended with a sync flush, so that its bytes refer to nothing
 /// before them and are valid at any byte-aligned place of any raw deflate stream (as pigz joins its
 /// blocks). A chunk whose content is one of `reuse`'s (same length and 128-bit XXH3 hash) is copied
@@ -57,6 +68,10 @@ class ChunkedGzipWriter {
   /// a caller that produces its chunks out of order appends them in order later (Append). Only
   /// appended chunks are kept for the next member (Finish's `chunks`). nullptr for empty data.
   std::shared_ptr<const GzipChunk> Make(std::string_view data);
+  /// The chunk of key `key` among the ones made so far or the ones to reuse, without its data (a
+  /// caller that knows a chunk is unchanged need not produce its text again); nullptr when there
+  /// is none. Like Make, does not append it.
+  std::shared_ptr<const GzipChunk> Reuse(const GzipChunkKey& key);
   /// Appends a chunk this writer made (nothing for nullptr).
   void Append(const std::shared_ptr<const GzipChunk>& chunk);
   /// Appends one chunk (nothing for an empty one): Append(Make(data)).

@@ -2,7 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <memory>
+#include <tuple>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -294,6 +298,140 @@ TEST(RenderCacheTest, a_series_added_shifts_the_cuts_of_its_family_only) {
   EXPECT_EQ(second->Text(), RenderExposition(One(s))->Text());
   EXPECT_GT(second->chunks_reused, 0u);  // the per-topic and per-cluster families
   EXPECT_GT(second->chunks_deflated, 8u * 8u);
+}
+
+/// Cluster `cluster` with `groups` groups ("group-000", ...), each committed on 2 topics of 10
+/// partitions (lag = group number).
+state::ClusterSnapshot ManyGroups(int groups, std::string cluster = "prod") {
+  state::ClusterSnapshot s = ManyPartitions(4, 10);
+  s.cluster = std::move(cluster);
+  s.groups.clear();
+  for (int g = 0; g < groups; ++g) {
+    state::ConsumerGroup group;
+    char id[16];
+    std::snprintf(id, sizeof id, "group-%03d", g);
+    group.id = id;
+    group.state = "Stable";
+    for (const int t : {g % 4, (g + 1) % 4}) {
+      const std::string topic = "events-" + std::to_string(t);
+      for (int p = 0; p < 10; ++p) group.partitions.push_back(MakeGroupPartition(topic, p, 100 + p, g, 0.5, 2));
+      group.topics.push_back({topic, 1045, 10L * g, 0, 1.5});
+    }
+    std::sort(group.partitions.begin(), group.partitions.end(),
+              [](const auto& a, const auto& b) { return std::tie(a.topic, a.partition) < std::tie(b.topic, b.partition); });
+    std::sort(group.topics.begin(), group.topics.end(), [](const auto& a, const auto& b) { return a.topic < b.topic; });
+    s.groups.push_back(std::move(group));
+  }
+  return s;
+}
+
+/// The text and the gzip bytes of a render through `cache` are those of a render without one.
+void ExpectSameAsUncached(const std::shared_ptr<const Exposition>& cached, const SnapshotList& snapshots,
+                          const RenderOptions& options = {}) {
+  const auto uncached = RenderExposition(snapshots, options);
+  EXPECT_EQ(cached->Text(), uncached->Text());
+  EXPECT_EQ(cached->gzip.Bytes(), uncached->gzip.Bytes());
+  EXPECT_EQ(cached->series, uncached->series);
+  EXPECT_EQ(cached->folded_topics, uncached->folded_topics);
+  EXPECT_EQ(cached->folded_series, uncached->folded_series);
+}
+
+TEST(RenderCacheTest, blocks_of_groups_that_did_not_change_are_put_in_place_unwritten) {
+  state::ClusterSnapshot s = ManyGroups(200);
+  RenderCache cache;
+  const auto first = RenderExposition(One(s), {}, &cache);
+  EXPECT_GT(first->group_blocks, 2u * 10u);  // ~200 / 8 per pass
+  EXPECT_EQ(first->group_blocks_reused, 0u);
+
+  s.groups.Mutable(123).partitions[3].lag = 999;  // one group changes
+  const SnapshotList changed = One(s);
+  const auto second = RenderExposition(changed, {}, &cache);
+
+  EXPECT_EQ(second->group_blocks, first->group_blocks);
+  EXPECT_EQ(second->group_blocks_reused, second->group_blocks - 2);  // its block, in each pass
+  ExpectSameAsUncached(second, changed);
+  EXPECT_EQ(SampleValue(second->Text(),
+                        R"(kafka_consumergroup_lag{cluster="prod",consumergroup="group-123",env="production",partition="3",topic="events-0",zone="eu-west-1"})"),
+            999);
+
+  // Nothing changed: every block comes back, and nothing is deflated.
+  const auto third = RenderExposition(changed, {}, &cache);
+  EXPECT_EQ(third->group_blocks_reused, third->group_blocks);
+  EXPECT_EQ(third->chunks_deflated, 0u);
+  ExpectSameAsUncached(third, changed);
+}
+
+TEST(RenderCacheTest, groups_added_and_removed_leave_the_other_blocks_in_place) {
+  state::ClusterSnapshot s = ManyGroups(200);
+  RenderCache cache;
+  (void)RenderExposition(One(s), {}, &cache);
+  state::ClusterSnapshot fewer = s;
+  fewer.groups.clear();
+  for (size_t i = 0; i < s.groups.size(); ++i) {
+    if (i != 10 && i != 150) fewer.groups.push_back(s.groups.shared(i));
+  }
+  const SnapshotList changed = One(fewer);
+  const auto second = RenderExposition(changed, {}, &cache);
+
+  EXPECT_GE(second->group_blocks_reused + 4, second->group_blocks);  // at most the 2 blocks, in each pass
+  ExpectSameAsUncached(second, changed);
+  EXPECT_FALSE(SampleValue(second->Text(), R"(kafka_consumergroup_up{cluster="prod",consumergroup="group-010",env="production",zone="eu-west-1"})"));
+}
+
+TEST(RenderCacheTest, folding_that_changes_renders_the_groups_partitions_again) {
+  const state::ClusterSnapshot s = ManyGroups(50);
+  const SnapshotList snapshots = One(s);
+  RenderCache cache;
+  (void)RenderExposition(snapshots, {}, &cache);
+  RenderOptions fold_lag;
+  fold_lag.topic_granularity = {"kafka_consumergroup_lag"};
+
+  const auto folded = RenderExposition(snapshots, fold_lag, &cache);
+  EXPECT_EQ(folded->group_blocks_reused, folded->group_blocks / 2);  // the groups' own families only
+  ExpectSameAsUncached(folded, snapshots, fold_lag);
+  EXPECT_GT(folded->folded_series, 0u);
+
+  // Folded again: the blocks come back with what they folded.
+  const auto again = RenderExposition(snapshots, fold_lag, &cache);
+  EXPECT_EQ(again->group_blocks_reused, again->group_blocks);
+  ExpectSameAsUncached(again, snapshots, fold_lag);
+}
+
+TEST(RenderCacheTest, the_same_groups_in_two_clusters_render_each_clusters_labels) {
+  const state::ClusterSnapshot a = ManyGroups(40, "a");
+  state::ClusterSnapshot b = a;  // shares a's groups, versions and all
+  b.cluster = "b";
+  const SnapshotList both = {std::make_shared<const state::ClusterSnapshot>(a),
+                             std::make_shared<const state::ClusterSnapshot>(b)};
+  RenderCache cache;
+  (void)RenderExposition(both, {}, &cache);
+  const auto second = RenderExposition(both, {}, &cache);
+
+  EXPECT_EQ(second->group_blocks_reused, second->group_blocks);
+  ExpectSameAsUncached(second, both);
+  EXPECT_EQ(SampleValue(second->Text(),
+                        R"(kafka_consumergroup_lag{cluster="b",consumergroup="group-007",env="production",partition="0",topic="events-0",zone="eu-west-1"})"),
+            7);
+}
+
+TEST(RenderCacheTest, groups_made_outside_a_group_list_are_always_written) {
+  state::ClusterSnapshot s = ManyGroups(1);
+  auto group = std::make_shared<state::ConsumerGroup>(s.groups[0]);
+  group->version = 0;  // as made without GroupList::Make
+  s.groups.clear();
+  s.groups.push_back(std::const_pointer_cast<const state::ConsumerGroup>(group));
+  RenderCache cache;
+  (void)RenderExposition(One(s), {}, &cache);
+
+  auto other = std::make_shared<state::ConsumerGroup>(*group);
+  other->partitions[0].lag = 42;
+  s.groups.clear();
+  s.groups.push_back(std::const_pointer_cast<const state::ConsumerGroup>(other));
+  const SnapshotList changed = One(s);
+  const auto second = RenderExposition(changed, {}, &cache);
+
+  EXPECT_EQ(second->group_blocks_reused, 0u);
+  ExpectSameAsUncached(second, changed);
 }
 
 }  // namespace

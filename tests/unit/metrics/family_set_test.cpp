@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -105,7 +106,7 @@ TEST(FamilySetTest, serializes_only_the_families_of_the_part_asked_for) {
   EXPECT_NE(text.find("process_threads 3\n"), std::string::npos);
 }
 
-TEST(FamilySetTest, chunk_every_hands_out_each_family_every_n_lines_and_serialize_to_the_rest) {
+TEST(FamilySetTest, chunk_every_hands_out_each_header_then_every_n_lines_and_serialize_to_the_rest) {
   constexpr size_t kA = FamilyIndex("kafka_topic_partition_current_offset", Part::kSnapshot);
   constexpr size_t kB = FamilyIndex("kafka_topic_partition_oldest_offset", Part::kSnapshot);
   FamilySet set;
@@ -113,7 +114,7 @@ TEST(FamilySetTest, chunk_every_hands_out_each_family_every_n_lines_and_serializ
   set.ChunkEvery(4, [&](size_t family, std::string_view text) { chunks.emplace_back(family, text); });
   std::string whole_a;
   std::string whole_b;
-  // A: HELP, TYPE and 6 samples (8 lines, two whole chunks); B: HELP, TYPE and 3 samples.
+  // A: HELP and TYPE, then 6 samples (one whole chunk of 4); B: HELP and TYPE, then 3 samples.
   const std::vector<Label> base = {{"topic", "t"}};
   for (int i = 0; i < 6; ++i) {
     const std::string partition = std::to_string(i);
@@ -121,22 +122,22 @@ TEST(FamilySetTest, chunk_every_hands_out_each_family_every_n_lines_and_serializ
     if (i < 3) set.Add(kB, base, {{"partition", partition}}, 10 + i);
   }
   ASSERT_EQ(chunks.size(), 3u);
-  EXPECT_EQ(chunks[0].first, kA);  // A reached 4 lines first, then B, then A again
+  EXPECT_EQ(chunks[0].first, kA);  // A's header, B's header, then A's first 4 samples
   EXPECT_EQ(chunks[1].first, kB);
   EXPECT_EQ(chunks[2].first, kA);
-  for (const auto& [family, text] : chunks) {
-    EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 4) << text;
-    (family == kA ? whole_a : whole_b) += text;
-  }
   EXPECT_TRUE(chunks[0].second.starts_with("# HELP kafka_topic_partition_current_offset "));
-  EXPECT_TRUE(chunks[2].second.ends_with("partition=\"5\",topic=\"t\"} 5\n")) << chunks[2].second;
+  EXPECT_EQ(std::count(chunks[0].second.begin(), chunks[0].second.end(), '\n'), 2) << chunks[0].second;
+  EXPECT_TRUE(chunks[1].second.starts_with("# HELP kafka_topic_partition_oldest_offset "));
+  EXPECT_EQ(std::count(chunks[2].second.begin(), chunks[2].second.end(), '\n'), 4) << chunks[2].second;
+  EXPECT_TRUE(chunks[2].second.ends_with("partition=\"3\",topic=\"t\"} 3\n")) << chunks[2].second;
+  for (const auto& [family, text] : chunks) (family == kA ? whole_a : whole_b) += text;
 
   std::vector<std::pair<size_t, std::string>> rest;
   size_t series = 0;
   set.SerializeTo(Part::kSnapshot, &series,
                   [&](size_t family, std::string_view text) { rest.emplace_back(family, text); });
   EXPECT_EQ(series, 9u);
-  // Both families are given, A with nothing left (its text was just handed out), in table order.
+  // Both families are given, in table order.
   ASSERT_EQ(rest.size(), 2u);
   EXPECT_EQ(rest[0].first, std::min(kA, kB));
   EXPECT_EQ(rest[1].first, std::max(kA, kB));
@@ -144,6 +145,37 @@ TEST(FamilySetTest, chunk_every_hands_out_each_family_every_n_lines_and_serializ
   EXPECT_EQ(std::count(whole_a.begin(), whole_a.end(), '\n'), 8);
   EXPECT_EQ(std::count(whole_b.begin(), whole_b.end(), '\n'), 5);
   EXPECT_NE(whole_b.find("partition=\"2\",topic=\"t\"} 12\n"), std::string::npos) << whole_b;
+}
+
+TEST(FamilySetTest, cut_hands_out_what_a_family_holds_and_splice_counts_series_put_in_place) {
+  constexpr size_t kA = FamilyIndex("kafka_topic_partition_current_offset", Part::kSnapshot);
+  FamilySet set;
+  std::vector<std::string> chunks;
+  set.ChunkEvery(100, [&](size_t, std::string_view text) { chunks.emplace_back(text); });
+  set.Cut(kA);  // nothing held: nothing handed out
+  EXPECT_TRUE(chunks.empty());
+
+  set.Splice(kA, 3);  // the first series of A: its header goes out first
+  ASSERT_EQ(chunks.size(), 1u);
+  EXPECT_TRUE(chunks[0].starts_with("# HELP kafka_topic_partition_current_offset ")) << chunks[0];
+  EXPECT_EQ(set.SeriesCount(kA), 3u);
+
+  const std::vector<Label> none;
+  set.Add(kA, none, {{"partition", "9"}}, 1);  // no second header
+  set.Cut(kA);
+  ASSERT_EQ(chunks.size(), 2u);
+  EXPECT_EQ(chunks[1], "kafka_topic_partition_current_offset{partition=\"9\"} 1\n");
+  set.Add(kA, none, {{"partition", "10"}}, 2);
+  set.Splice(kA, 2);  // cuts what is held first
+  ASSERT_EQ(chunks.size(), 3u);
+  EXPECT_EQ(chunks[2], "kafka_topic_partition_current_offset{partition=\"10\"} 2\n");
+  EXPECT_EQ(set.SeriesCount(kA), 7u);
+  EXPECT_EQ(set.SeriesCount(), 7u);
+}
+
+TEST(FamilySetTest, splice_needs_chunk_every) {
+  FamilySet set;
+  EXPECT_THROW(set.Splice(0, 1), std::logic_error);
 }
 
 TEST(LabelTextTest, series_label_wins_over_a_base_label_of_the_same_name_and_order_is_kept) {

@@ -1,6 +1,7 @@
 #include "state/consumer_group.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -73,6 +74,21 @@ TEST(GroupListTest, groups_from_another_list_and_new_ones_mix) {
   next.clear();
   EXPECT_TRUE(next.empty());
   EXPECT_EQ(old.shared(0).use_count(), 1);
+}
+
+TEST(GroupListTest, every_group_made_or_changed_gets_a_new_version) {
+  GroupList list{ConsumerGroup{}, ConsumerGroup{}};
+  EXPECT_NE(list[0].version, 0u);
+  EXPECT_NE(list[0].version, list[1].version);
+  const uint64_t before = list[0].version;
+  GroupList copy = list;  // shares the groups
+  EXPECT_EQ(copy[0].version, before);
+  list.Mutable(0).id = "changed";
+  EXPECT_NE(list[0].version, before);
+  EXPECT_EQ(copy[0].version, before);  // the shared one was copied, not changed
+  const uint64_t sole = list[0].version;
+  list.Mutable(0);  // the sole holder: changed in place, a new version all the same
+  EXPECT_NE(list[0].version, sole);
 }
 
 }  // namespace

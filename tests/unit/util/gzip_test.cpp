@@ -287,6 +287,39 @@ TEST(ChunkedGzipWriterTest, chunks_kept_for_reuse_share_the_member_bytes_and_reu
   EXPECT_EQ(GzipOpenContents(two), c + a + b);
 }
 
+TEST(ChunkedGzipWriterTest, a_chunk_is_reused_by_its_key_without_its_data) {
+  const std::string a = Noise(5000, 1), b = Noise(5000, 2);
+  std::shared_ptr<const GzipChunks> chunks;
+  ChunkedGzipWriter first;
+  const auto made_a = first.Make(a);
+  const GzipChunkKey key_a = KeyOf(*made_a);
+  EXPECT_EQ(first.Reuse(key_a), made_a);  // one made in this member
+  first.Append(made_a);
+  first.AppendChunk(b);
+  const GzipChunkKey key_b = KeyOf(*first.Make(b));
+  (void)first.Finish(&chunks);
+  EXPECT_EQ(key_a.size, a.size());
+  EXPECT_NE(key_a, key_b);
+
+  ChunkedGzipWriter second(chunks);
+  const auto reused_b = second.Reuse(key_b);
+  ASSERT_NE(reused_b, nullptr);
+  EXPECT_EQ(KeyOf(*reused_b), key_b);
+  GzipChunkKey unknown = key_a;
+  unknown.size += 1;
+  EXPECT_EQ(second.Reuse(unknown), nullptr);
+  second.Append(reused_b);
+  second.Append(second.Reuse(key_a));
+  const OpenGzip two = second.Finish();
+  EXPECT_EQ(second.reused_chunks(), 2u);
+  EXPECT_EQ(second.deflated_chunks(), 0u);
+  EXPECT_EQ(GzipDecompress(two.Bytes() + GzipClose(two, "")), b + a);
+  EXPECT_THROW((void)second.Reuse(key_a), std::logic_error);
+
+  ChunkedGzipWriter nothing_to_reuse;
+  EXPECT_EQ(nothing_to_reuse.Reuse(key_a), nullptr);
+}
+
 TEST(GzipOpenContentsTest, gives_back_what_the_member_was_opened_with) {
   const std::string text = Noise(200000, 3) + std::string(50000, 'a');
   EXPECT_EQ(GzipOpenContents(GzipOpen(text)), text);
