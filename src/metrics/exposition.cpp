@@ -566,20 +566,15 @@ void AddScope(const std::array<size_t, N>& families, std::span<const Item> items
   tally.topics.insert(topic);
 }
 
-/// The per-partition families of the topics of cluster `s`, each topic folded as `mask_of(topic)`
-/// says.
-template <class MaskOf>
-void AddTopicPartitions(const state::ClusterSnapshot& s, const Labels& base, MaskOf mask_of,
-                        FamilySet& set, FoldTally& tally) {
-  for (const state::Topic& t : s.topics) {
-    if (!t.exported) continue;
-    AddScope(
-        kTopicFamilies, std::span(t.partitions), mask_of(t.name), t.name,
-        [&](std::string_view partition, LabelText& out) {
-          out.Assign(base, {{"partition", partition}, {"topic", t.name}});
-        },
-        set, tally);
-  }
+/// The per-partition families of topic `t`, folded as `mask` says.
+void AddTopicPartitions(const state::Topic& t, const Labels& base, const FoldMask& mask, FamilySet& set,
+                        FoldTally& tally) {
+  AddScope(
+      kTopicFamilies, std::span(t.partitions), mask, t.name,
+      [&](std::string_view partition, LabelText& out) {
+        out.Assign(base, {{"partition", partition}, {"topic", t.name}});
+      },
+      set, tally);
 }
 
 /// The per-partition families of group `g`, each topic folded as `mask_of(topic)` says.
@@ -662,11 +657,13 @@ void ReservePartitionFamilies(const SnapshotList& snapshots, FamilySet& set) {
   for (const size_t pf : kGroupFamilies) set.Reserve(kPartitionFamilyRows[pf], group_partitions);
 }
 
-// ---- Consumer groups in blocks (see RenderCache) ----
+// ---- Groups and topics in blocks (see RenderCache) ----
+
+using Families = std::array<bool, kFamilyCount>;
 
 /// The families only the groups' blocks write: kafka_consumergroup_* (AddGroup, AddGroupPartitions).
-constexpr std::array<bool, kFamilyCount> kBlockFamilies = []() consteval {
-  std::array<bool, kFamilyCount> block{};
+constexpr Families kGroupBlockFamilies = []() consteval {
+  Families block{};
   for (size_t i = 0; i < kFamilyCount; ++i) {
     block[i] = kFamilies[i].part == Part::kSnapshot && kFamilies[i].name.starts_with("kafka_consumergroup_");
   }
@@ -674,13 +671,31 @@ constexpr std::array<bool, kFamilyCount> kBlockFamilies = []() consteval {
 }
 ();
 
-/// A block ends after a group whose id hashes to 0 modulo this (or after kMaxBlockGroups groups), so
-/// where blocks end depends on the groups' ids only: a group that changes, or renders more lines,
-/// leaves the other blocks as they were. About 60 blocks for the 500 groups of the `large` benchmark.
-constexpr size_t kBlockGroups = 8;
-constexpr size_t kMaxBlockGroups = 32;
+/// The families only the topics' blocks write: their per-partition ones (AddTopicPartitions).
+constexpr Families kTopicBlockFamilies = []() consteval {
+  Families block{};
+  for (const size_t pf : kTopicFamilies) block[kPartitionFamilyRows[pf]] = true;
+  return block;
+}
+();
 
-/// What identifies a block's text: the XXH3-128 of what it depends on (BlockKeyOf).
+/// The bits of a FoldMask that a topic's (kTopicFamilies) or a group's (kGroupFamilies) per-partition
+/// series depend on.
+template <size_t N>
+FoldMask MaskBitsOf(const std::array<size_t, N>& families) {
+  FoldMask bits;
+  for (const size_t pf : families) bits.set(pf);
+  return bits;
+}
+
+/// A block ends after an item (group, topic) whose name hashes to 0 modulo this, or after
+/// kMaxBlockItems items, so where blocks end depends on the names only: an item that changes, or
+/// renders more lines, leaves the other blocks as they were. About 60 blocks for the 500 groups of
+/// the `large` benchmark, 25 for its 200 topics.
+constexpr size_t kBlockItems = 8;
+constexpr size_t kMaxBlockItems = 32;
+
+/// What identifies a block's text: the XXH3-128 of what it depends on.
 struct BlockKey {
   uint64_t low = 0;
   uint64_t high = 0;
@@ -706,31 +721,58 @@ struct BlockRecord {
 
 using BlockIndex = std::unordered_map<BlockKey, BlockRecord, BlockKeyHash>;
 
-/// Renders a cluster's groups block by block; a block whose key the last render (`kept`) made is put
-/// in place from that render's chunks without writing its text. Remembers every block for the next
-/// render (`made`).
-class GroupBlocks {
+/// Appends the bytes of `value` to `key`.
+template <class T>
+void AppendKey(std::string& key, const T& value) {
+  key.append(reinterpret_cast<const char*>(&value), sizeof value);
+}
+
+/// Appends what the per-partition series of topic `t` depend on (ValueOf) to `key`.
+void AppendTopicKey(const state::Topic& t, std::string& key) {
+  const std::string_view name = t.name;
+  AppendKey(key, name.size());
+  key.append(name);
+  AppendKey(key, t.partitions.size());
+  for (const state::Partition& p : t.partitions) {
+    AppendKey(key, p.id);
+    AppendKey(key, p.leader);
+    AppendKey(key, p.isr.size());
+    AppendKey(key, p.min_insync_replicas);
+    AppendKey(key, p.offsets_known);
+    AppendKey(key, p.oldest_offset);
+    AppendKey(key, p.newest_offset);
+    AppendKey(key, p.replicas.size());
+    for (const int32_t replica : p.replicas) AppendKey(key, replica);
+  }
+}
+
+/// Renders items (a cluster's groups or topics) block by block; a block whose key the last render
+/// (`kept`) made is put in place from that render's chunks without writing its text. Remembers every
+/// block for the next render (TakeMade).
+class Blocks {
  public:
-  GroupBlocks(util::ChunkedGzipWriter& writer,
-              std::array<std::vector<std::shared_ptr<const util::GzipChunk>>, kFamilyCount>& family_chunks,
-              const BlockIndex* kept)
+  Blocks(util::ChunkedGzipWriter& writer,
+         std::array<std::vector<std::shared_ptr<const util::GzipChunk>>, kFamilyCount>& family_chunks,
+         const BlockIndex* kept)
       : writer_(writer), family_chunks_(family_chunks), kept_(kept) {}
 
-  /// Renders `groups` with `render(group, set, tally)` in blocks. `pass` and `salt` (the text of
-  /// everything besides a group's content that its series depend on: labels, folding) go into the
-  /// key; `extra(group, key)` appends what of that depends on the group.
-  template <class Extra, class Render>
-  void Add(FamilySet& set, const state::GroupList& groups, char pass, std::string_view salt,
-           Extra extra, Render render, FoldTally& tally) {
+  /// Renders `count` items into `families` (and no other) with `render(i, set, tally)`, in blocks
+  /// cut by `name_of(i)`. A block's key is the hash of `salt` (what besides the items the series
+  /// depend on: the kind of block, labels) and what `key_of(i, key)` appends for each of its items;
+  /// an item for which key_of returns false (nothing tells its content apart) leaves its block
+  /// without a key: always written.
+  template <class NameOf, class KeyOf, class Render>
+  void Add(FamilySet& set, const Families& families, size_t count, NameOf name_of, std::string_view salt,
+           KeyOf key_of, Render render, FoldTally& tally) {
     size_t begin = 0;
-    while (begin < groups.size()) {
+    while (begin < count) {
       size_t end = begin;
-      while (end < groups.size()) {
-        const size_t id_hash = std::hash<std::string_view>{}(groups[end].id);
+      while (end < count) {
+        const size_t name_hash = std::hash<std::string_view>{}(name_of(end));
         ++end;
-        if (id_hash % kBlockGroups == 0 || end - begin >= kMaxBlockGroups) break;
+        if (name_hash % kBlockItems == 0 || end - begin >= kMaxBlockItems) break;
       }
-      AddBlock(set, groups, begin, end, pass, salt, extra, render, tally);
+      AddBlock(set, families, begin, end, salt, key_of, render, tally);
       begin = end;
     }
   }
@@ -740,22 +782,15 @@ class GroupBlocks {
   size_t reused() const { return reused_; }
 
  private:
-  template <class Extra, class Render>
-  void AddBlock(FamilySet& set, const state::GroupList& groups, size_t begin, size_t end, char pass,
-                std::string_view salt, Extra& extra, Render& render, FoldTally& tally) {
+  template <class KeyOf, class Render>
+  void AddBlock(FamilySet& set, const Families& families, size_t begin, size_t end, std::string_view salt,
+                KeyOf& key_of, Render& render, FoldTally& tally) {
     ++blocks_;
-    // The key; none when a group has no version (made outside a GroupList: nothing tells it apart).
     std::optional<BlockKey> key;
-    key_text_.assign(1, pass);
-    key_text_.append(salt);
-    bool versioned = true;
-    for (size_t i = begin; i < end; ++i) {
-      const uint64_t version = groups[i].version;
-      versioned = versioned && version != 0;
-      key_text_.append(reinterpret_cast<const char*>(&version), sizeof version);
-      extra(groups[i], key_text_);
-    }
-    if (versioned) {
+    key_text_.assign(salt);
+    bool keyed = true;
+    for (size_t i = begin; i < end && keyed; ++i) keyed = key_of(i, key_text_);
+    if (keyed) {
       const XXH128_hash_t h = XXH3_128bits(key_text_.data(), key_text_.size());
       key = BlockKey{h.low64, h.high64};
     }
@@ -771,19 +806,19 @@ class GroupBlocks {
     std::array<size_t, kFamilyCount> first_chunk{};
     std::array<size_t, kFamilyCount> series_before{};
     for (size_t f = 0; f < kFamilyCount; ++f) {
-      if (!kBlockFamilies[f]) continue;
+      if (!families[f]) continue;
       set.Cut(f);
       first_chunk[f] = family_chunks_[f].size();
       series_before[f] = set.SeriesCount(f);
     }
     const size_t all_before = set.SeriesCount();
     FoldTally block_tally;
-    for (size_t i = begin; i < end; ++i) render(groups[i], set, block_tally);
+    for (size_t i = begin; i < end; ++i) render(i, set, block_tally);
 
     BlockRecord record;
     size_t block_series = 0;
     for (size_t f = 0; f < kFamilyCount; ++f) {
-      if (!kBlockFamilies[f]) continue;
+      if (!families[f]) continue;
       set.Cut(f);
       const size_t series = set.SeriesCount(f) - series_before[f];
       if (series == 0) continue;
@@ -797,7 +832,7 @@ class GroupBlocks {
       }
     }
     if (block_series != set.SeriesCount() - all_before) {
-      throw std::logic_error("RenderExposition: a group's block wrote a family outside kafka_consumergroup_*");
+      throw std::logic_error("RenderExposition: a block wrote a family it does not own");
     }
     record.replaced = block_tally.replaced;
     for (const std::string_view topic : block_tally.topics) record.folded_topics.emplace_back(topic);
@@ -875,8 +910,8 @@ std::shared_ptr<const Exposition> RenderExposition(const SnapshotList& snapshots
   // Each family's text is cut every kChunkLines lines as it grows, and each cut is deflated (or
   // found in the last render's chunks) at once: the plain text is never held whole, only the last
   // cut of each family. The chunks are put in family order at the end.
-  // The groups are rendered in blocks (GroupBlocks), twice: their own families with the rest of
-  // each cluster's, their per-partition ones once the folding is known.
+  // Groups and topics are rendered in blocks (Blocks): the groups twice, their own families with the
+  // rest of each cluster's, their per-partition ones once the folding is known, as the topics'.
   const std::shared_ptr<const RenderCache::Kept> kept = cache != nullptr ? cache->Get() : nullptr;
   util::ChunkedGzipWriter writer(kept != nullptr ? kept->chunks : nullptr, kGzipLevel);
   std::array<std::vector<std::shared_ptr<const util::GzipChunk>>, kFamilyCount> family_chunks;
@@ -884,11 +919,17 @@ std::shared_ptr<const Exposition> RenderExposition(const SnapshotList& snapshots
   set.ChunkEvery(RenderCache::kChunkLines, [&](size_t family, std::string_view text) {
     family_chunks[family].push_back(writer.Make(text));
   });
-  GroupBlocks blocks(writer, family_chunks, kept != nullptr ? &kept->blocks : nullptr);
+  Blocks blocks(writer, family_chunks, kept != nullptr ? &kept->blocks : nullptr);
   ReservePartitionFamilies(snapshots, set);
   std::vector<const state::ClusterSnapshot*> clusters;
   std::vector<Labels> bases;
-  std::vector<std::string> base_texts;  // what a group's series depend on besides the group
+  std::vector<std::string> base_texts;  // what a block's series depend on besides its items
+  // A group's version tells its content (state::GroupList), and the per-partition blocks depend on
+  // how each topic folds too.
+  auto group_key = [](const state::ConsumerGroup& g, std::string& key) {
+    AppendKey(key, g.version);
+    return g.version != 0;
+  };
   for (const auto& s : snapshots) {
     if (s == nullptr) continue;
     clusters.push_back(s.get());
@@ -896,10 +937,11 @@ std::shared_ptr<const Exposition> RenderExposition(const SnapshotList& snapshots
     base_texts.emplace_back(LabelText(bases.back()).View());
     AddCluster(*s, set);
     FoldTally unused;
+    const state::GroupList& groups = s->groups;
     blocks.Add(
-        set, s->groups, 'g', base_texts.back(), [](const state::ConsumerGroup&, std::string&) {},
-        [&](const state::ConsumerGroup& g, FamilySet& out, FoldTally&) { AddGroup(g, bases.back(), out); },
-        unused);
+        set, kGroupBlockFamilies, groups.size(), [&](size_t k) { return std::string_view(groups[k].id); },
+        "groups" + base_texts.back(), [&](size_t k, std::string& key) { return group_key(groups[k], key); },
+        [&](size_t k, FamilySet& out, FoldTally&) { AddGroup(groups[k], bases.back(), out); }, unused);
   }
   const size_t fixed = set.SeriesCount();
 
@@ -925,24 +967,41 @@ std::shared_ptr<const Exposition> RenderExposition(const SnapshotList& snapshots
   auto exposition = std::make_shared<Exposition>();
   const FoldMask all = AllFoldable();
   std::vector<FoldTally> tallies(clusters.size());
+  const FoldMask topic_bits = MaskBitsOf(kTopicFamilies);
+  const FoldMask group_bits = MaskBitsOf(kGroupFamilies);
   for (size_t i = 0; i < clusters.size(); ++i) {
     const ClusterPlan& plan = plans[i];
     auto mask_of = [&](std::string_view topic) {
       const auto it = plan.find(topic);
       return it != plan.end() && it->second.budget_folded ? all : granularity;
     };
-    AddTopicPartitions(*clusters[i], bases[i], mask_of, set, tallies[i]);
+    std::vector<const state::Topic*> topics;
+    for (const state::Topic& t : clusters[i]->topics) {
+      if (t.exported) topics.push_back(&t);
+    }
     blocks.Add(
-        set, clusters[i]->groups, 'p', base_texts[i],
-        [&](const state::ConsumerGroup& g, std::string& key) {
-          ForEachGroupTopic(g, [&](std::string_view topic, std::span<const state::GroupPartition>) {
-            const unsigned long mask = mask_of(topic).to_ulong();
-            key.append(reinterpret_cast<const char*>(&mask), sizeof mask);
+        set, kTopicBlockFamilies, topics.size(), [&](size_t k) { return std::string_view(topics[k]->name); },
+        "topics" + base_texts[i],
+        [&](size_t k, std::string& key) {
+          AppendKey(key, (mask_of(topics[k]->name) & topic_bits).to_ulong());
+          AppendTopicKey(*topics[k], key);
+          return true;
+        },
+        [&](size_t k, FamilySet& out, FoldTally& tally) {
+          AddTopicPartitions(*topics[k], bases[i], mask_of(topics[k]->name), out, tally);
+        },
+        tallies[i]);
+    const state::GroupList& groups = clusters[i]->groups;
+    blocks.Add(
+        set, kGroupBlockFamilies, groups.size(), [&](size_t k) { return std::string_view(groups[k].id); },
+        "partitions" + base_texts[i],
+        [&](size_t k, std::string& key) {
+          ForEachGroupTopic(groups[k], [&](std::string_view topic, std::span<const state::GroupPartition>) {
+            AppendKey(key, (mask_of(topic) & group_bits).to_ulong());
           });
+          return group_key(groups[k], key);
         },
-        [&](const state::ConsumerGroup& g, FamilySet& out, FoldTally& tally) {
-          AddGroupPartitions(g, bases[i], mask_of, out, tally);
-        },
+        [&](size_t k, FamilySet& out, FoldTally& tally) { AddGroupPartitions(groups[k], bases[i], mask_of, out, tally); },
         tallies[i]);
     exposition->folded_topics += tallies[i].topics.size();
     exposition->folded_series += tallies[i].replaced;
@@ -972,8 +1031,8 @@ std::shared_ptr<const Exposition> RenderExposition(const SnapshotList& snapshots
   exposition->gzip = writer.Finish(cache != nullptr ? &next->chunks : nullptr);
   exposition->chunks_reused = writer.reused_chunks();
   exposition->chunks_deflated = writer.deflated_chunks();
-  exposition->group_blocks = blocks.blocks();
-  exposition->group_blocks_reused = blocks.reused();
+  exposition->blocks = blocks.blocks();
+  exposition->blocks_reused = blocks.reused();
   if (cache != nullptr) {
     next->blocks = blocks.TakeMade();
     cache->Put(std::move(next));

@@ -86,8 +86,8 @@ class Exposition {
   size_t folded_series = 0;    // per-partition series replaced by partition="all" aggregates
   size_t chunks_reused = 0;    // chunks of the text copied deflated from the cache's last render
   size_t chunks_deflated = 0;  // chunks deflated by this render
-  size_t group_blocks = 0;         // blocks of consumer groups (each rendered twice: see RenderCache)
-  size_t group_blocks_reused = 0;  // of those, put in place from the cache's last render, text unwritten
+  size_t blocks = 0;         // blocks of groups (two per block: see RenderCache) and of topics
+  size_t blocks_reused = 0;  // of those, put in place from the cache's last render, text unwritten
 
   /// The plain text, for scrapers that do not take gzip: inflated from `gzip` on first use and kept
   /// while this exposition lives, so only a deployment with such scrapers holds it. Thread-safe.
@@ -101,9 +101,10 @@ class Exposition {
 /// What RenderExposition keeps from one render for the next: the deflated chunks of the text (a
 /// family's text is cut every kChunkLines lines, so a value that changes leaves its neighbours' cuts
 /// where they were), so a render deflates only the chunks whose text changed; and which chunks each
-/// block of consumer groups made, so a render does not even write the text of a block whose groups
-/// are the ones it rendered before (state::ConsumerGroup::version). A cluster whose collectors read
-/// a few groups or topics per cycle changes a small part of its text per snapshot.
+/// block of consumer groups or topics made (about 8 of them, cut where a name hashes to 0 mod 8), so
+/// a render does not even write the text of a block whose groups are the ones it rendered before
+/// (state::ConsumerGroup::version) or whose topics' partitions have the same values. A cluster whose
+/// collectors read a few groups or topics per cycle changes a small part of its text per snapshot.
 /// Thread-safe: renders running at once each reuse the last finished one's chunks.
 class RenderCache {
  public:

@@ -263,6 +263,17 @@ state::ClusterSnapshot ManyPartitions(int topics, int partitions) {
   return s;
 }
 
+/// The text and the gzip bytes of a render through `cache` are those of a render without one.
+void ExpectSameAsUncached(const std::shared_ptr<const Exposition>& cached, const SnapshotList& snapshots,
+                          const RenderOptions& options = {}) {
+  const auto uncached = RenderExposition(snapshots, options);
+  EXPECT_EQ(cached->Text(), uncached->Text());
+  EXPECT_EQ(cached->gzip.Bytes(), uncached->gzip.Bytes());
+  EXPECT_EQ(cached->series, uncached->series);
+  EXPECT_EQ(cached->folded_topics, uncached->folded_topics);
+  EXPECT_EQ(cached->folded_series, uncached->folded_series);
+}
+
 TEST(RenderCacheTest, a_render_deflates_only_the_chunks_whose_text_changed) {
   // 40 topics x 100 partitions: each per-partition family has 4,000 lines, 8 chunks of 512.
   state::ClusterSnapshot s = ManyPartitions(40, 100);
@@ -286,18 +297,21 @@ TEST(RenderCacheTest, a_render_deflates_only_the_chunks_whose_text_changed) {
             1000 + 99 + 5);
 }
 
-TEST(RenderCacheTest, a_series_added_shifts_the_cuts_of_its_family_only) {
+TEST(RenderCacheTest, a_series_added_shifts_the_cuts_of_its_block_only) {
   state::ClusterSnapshot s = ManyPartitions(40, 100);
   RenderCache cache;
-  (void)RenderExposition(One(s), {}, &cache);
-  // A partition more on the first topic: every later line of each per-partition family moves by one.
+  const auto first = RenderExposition(One(s), {}, &cache);
+  // A partition more on the first topic: every later line of its block moves by one in each
+  // per-partition family, the other blocks start where they did.
   s.topics[0].partitions.push_back(MakePartition(100, 1, {1, 2}, {1, 2}));
   SetOffsets(s.topics[0].partitions.back(), 10, 5000, kCollectedAt);
-  const auto second = RenderExposition(One(s), {}, &cache);
+  const SnapshotList changed = One(s);
+  const auto second = RenderExposition(changed, {}, &cache);
 
-  EXPECT_EQ(second->Text(), RenderExposition(One(s))->Text());
-  EXPECT_GT(second->chunks_reused, 0u);  // the per-topic and per-cluster families
-  EXPECT_GT(second->chunks_deflated, 8u * 8u);
+  ExpectSameAsUncached(second, changed);
+  EXPECT_EQ(second->blocks_reused, second->blocks - 1);
+  EXPECT_GT(second->chunks_deflated, 8u);  // at least one per per-partition family
+  EXPECT_LT(second->chunks_deflated, first->chunks_deflated / 2);
 }
 
 /// Cluster `cluster` with `groups` groups ("group-000", ...), each committed on 2 topics of 10
@@ -325,30 +339,19 @@ state::ClusterSnapshot ManyGroups(int groups, std::string cluster = "prod") {
   return s;
 }
 
-/// The text and the gzip bytes of a render through `cache` are those of a render without one.
-void ExpectSameAsUncached(const std::shared_ptr<const Exposition>& cached, const SnapshotList& snapshots,
-                          const RenderOptions& options = {}) {
-  const auto uncached = RenderExposition(snapshots, options);
-  EXPECT_EQ(cached->Text(), uncached->Text());
-  EXPECT_EQ(cached->gzip.Bytes(), uncached->gzip.Bytes());
-  EXPECT_EQ(cached->series, uncached->series);
-  EXPECT_EQ(cached->folded_topics, uncached->folded_topics);
-  EXPECT_EQ(cached->folded_series, uncached->folded_series);
-}
-
 TEST(RenderCacheTest, blocks_of_groups_that_did_not_change_are_put_in_place_unwritten) {
   state::ClusterSnapshot s = ManyGroups(200);
   RenderCache cache;
   const auto first = RenderExposition(One(s), {}, &cache);
-  EXPECT_GT(first->group_blocks, 2u * 10u);  // ~200 / 8 per pass
-  EXPECT_EQ(first->group_blocks_reused, 0u);
+  EXPECT_GT(first->blocks, 2u * 10u);  // ~200 / 8 per pass
+  EXPECT_EQ(first->blocks_reused, 0u);
 
   s.groups.Mutable(123).partitions[3].lag = 999;  // one group changes
   const SnapshotList changed = One(s);
   const auto second = RenderExposition(changed, {}, &cache);
 
-  EXPECT_EQ(second->group_blocks, first->group_blocks);
-  EXPECT_EQ(second->group_blocks_reused, second->group_blocks - 2);  // its block, in each pass
+  EXPECT_EQ(second->blocks, first->blocks);
+  EXPECT_EQ(second->blocks_reused, second->blocks - 2);  // its block, in each pass
   ExpectSameAsUncached(second, changed);
   EXPECT_EQ(SampleValue(second->Text(),
                         R"(kafka_consumergroup_lag{cluster="prod",consumergroup="group-123",env="production",partition="3",topic="events-0",zone="eu-west-1"})"),
@@ -356,7 +359,7 @@ TEST(RenderCacheTest, blocks_of_groups_that_did_not_change_are_put_in_place_unwr
 
   // Nothing changed: every block comes back, and nothing is deflated.
   const auto third = RenderExposition(changed, {}, &cache);
-  EXPECT_EQ(third->group_blocks_reused, third->group_blocks);
+  EXPECT_EQ(third->blocks_reused, third->blocks);
   EXPECT_EQ(third->chunks_deflated, 0u);
   ExpectSameAsUncached(third, changed);
 }
@@ -373,13 +376,14 @@ TEST(RenderCacheTest, groups_added_and_removed_leave_the_other_blocks_in_place) 
   const SnapshotList changed = One(fewer);
   const auto second = RenderExposition(changed, {}, &cache);
 
-  EXPECT_GE(second->group_blocks_reused + 4, second->group_blocks);  // at most the 2 blocks, in each pass
+  EXPECT_GE(second->blocks_reused + 4, second->blocks);  // at most the 2 blocks, in each pass
   ExpectSameAsUncached(second, changed);
   EXPECT_FALSE(SampleValue(second->Text(), R"(kafka_consumergroup_up{cluster="prod",consumergroup="group-010",env="production",zone="eu-west-1"})"));
 }
 
 TEST(RenderCacheTest, folding_that_changes_renders_the_groups_partitions_again) {
-  const state::ClusterSnapshot s = ManyGroups(50);
+  state::ClusterSnapshot s = ManyGroups(50);
+  s.topics.clear();  // the groups' blocks only (their topics fold all the same)
   const SnapshotList snapshots = One(s);
   RenderCache cache;
   (void)RenderExposition(snapshots, {}, &cache);
@@ -387,13 +391,13 @@ TEST(RenderCacheTest, folding_that_changes_renders_the_groups_partitions_again) 
   fold_lag.topic_granularity = {"kafka_consumergroup_lag"};
 
   const auto folded = RenderExposition(snapshots, fold_lag, &cache);
-  EXPECT_EQ(folded->group_blocks_reused, folded->group_blocks / 2);  // the groups' own families only
+  EXPECT_EQ(folded->blocks_reused, folded->blocks / 2);  // the groups' own families only
   ExpectSameAsUncached(folded, snapshots, fold_lag);
   EXPECT_GT(folded->folded_series, 0u);
 
   // Folded again: the blocks come back with what they folded.
   const auto again = RenderExposition(snapshots, fold_lag, &cache);
-  EXPECT_EQ(again->group_blocks_reused, again->group_blocks);
+  EXPECT_EQ(again->blocks_reused, again->blocks);
   ExpectSameAsUncached(again, snapshots, fold_lag);
 }
 
@@ -407,7 +411,7 @@ TEST(RenderCacheTest, the_same_groups_in_two_clusters_render_each_clusters_label
   (void)RenderExposition(both, {}, &cache);
   const auto second = RenderExposition(both, {}, &cache);
 
-  EXPECT_EQ(second->group_blocks_reused, second->group_blocks);
+  EXPECT_EQ(second->blocks_reused, second->blocks);
   ExpectSameAsUncached(second, both);
   EXPECT_EQ(SampleValue(second->Text(),
                         R"(kafka_consumergroup_lag{cluster="b",consumergroup="group-007",env="production",partition="0",topic="events-0",zone="eu-west-1"})"),
@@ -430,8 +434,43 @@ TEST(RenderCacheTest, groups_made_outside_a_group_list_are_always_written) {
   const SnapshotList changed = One(s);
   const auto second = RenderExposition(changed, {}, &cache);
 
-  EXPECT_EQ(second->group_blocks_reused, 0u);
+  EXPECT_EQ(second->blocks_reused, second->blocks - 2);  // the group's two blocks are written
   ExpectSameAsUncached(second, changed);
+}
+
+TEST(RenderCacheTest, only_the_blocks_of_topics_whose_values_changed_are_written) {
+  state::ClusterSnapshot s = ManyPartitions(40, 100);
+  s.groups.clear();
+  RenderCache cache;
+  const auto first = RenderExposition(One(s), {}, &cache);
+  EXPECT_GE(first->blocks, 2u);
+
+  // Read again with the same values (only when they were read changes): nothing to write.
+  for (auto& t : s.topics) {
+    for (auto& p : t.partitions) p.offsets_at += std::chrono::seconds(15);
+  }
+  const auto same = RenderExposition(One(s), {}, &cache);
+  EXPECT_EQ(same->blocks_reused, same->blocks);
+
+  // A leader moves, an offset grows: the blocks of those two topics only.
+  s.topics[3].partitions[7].leader = 2;
+  s.topics[30].partitions[0].newest_offset += 100;
+  const SnapshotList changed = One(s);
+  const auto second = RenderExposition(changed, {}, &cache);
+  EXPECT_GE(second->blocks_reused + 2, second->blocks);
+  EXPECT_LT(second->blocks_reused, second->blocks);
+  ExpectSameAsUncached(second, changed);
+  EXPECT_EQ(SampleValue(second->Text(),
+                        R"(kafka_topic_partition_leader{cluster="prod",env="production",partition="7",topic="events-3",zone="eu-west-1"})"),
+            2);
+
+  // A topic that another shard now exports: gone from the text.
+  s.topics[5].exported = false;
+  const SnapshotList unexported = One(s);
+  const auto third = RenderExposition(unexported, {}, &cache);
+  ExpectSameAsUncached(third, unexported);
+  EXPECT_FALSE(SampleValue(third->Text(),
+                           R"(kafka_topic_partition_leader{cluster="prod",env="production",partition="7",topic="events-5",zone="eu-west-1"})"));
 }
 
 }  // namespace
