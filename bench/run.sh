@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark of the exporter against a mock cluster in its own process. See bench/README.md.
 #
-#   bench/run.sh SCENARIO [--seconds N] [--settle N] [--no-build] [--ref GIT_REF] [-- EXPORTER_FLAGS...]
+#   bench/run.sh SCENARIO [--seconds N] [--settle N] [--paced N] [--no-build] [--ref GIT_REF] [-- EXPORTER_FLAGS...]
 #
 # Builds (Release) the exporter and kpe-bench-cluster in build/bench from the working tree (or, with
 # --ref, from `git archive GIT_REF` in build/bench-ref, so that edits in progress in the tree do not
@@ -10,15 +10,18 @@
 # then measures for N seconds (default 60) the exporter's CPU, RSS and collection durations (scraping
 # every 5 s, gzip'd, as a Prometheus would), counts the series, and runs wrk for scrape latency: 20
 # connections scraping back to back for 10 s (plain, then gzip: the most it serves), then 20 scrapers
-# pacing their scrapes (gzip, 30 s, each one waiting 0.5-1.5 s before each scrape, bench/paced_scrapers.lua). Prints a results block ending in a markdown table row, also
+# pacing their scrapes (gzip, 30 s or --paced N, each one waiting 0.5-1.5 s before each scrape,
+# bench/paced_scrapers.lua). Prints a results block ending in a markdown table row, also
 # appended to build/bench/results.md. Everything it starts is stopped on exit; all on loopback.
 set -euo pipefail
 
 usage() {
   cat >&2 <<'EOF'
-usage: bench/run.sh SCENARIO [--seconds N] [--settle N] [--no-build] [--ref GIT_REF] [-- EXPORTER_FLAGS...]
+usage: bench/run.sh SCENARIO [--seconds N] [--settle N] [--paced N] [--no-build] [--ref GIT_REF] [-- EXPORTER_FLAGS...]
 --settle N waits N more seconds after the two warm-up cycles before measuring, so that the CPU
 governor (which stretches intervals x1.5 per cycle while over budget) reaches its steady state.
+--paced N runs the 20 paced scrapers for N seconds (default 30; ~20 scrapes a second, so a longer
+run gives a p99 of more scrapes).
 scenarios:
   tiny         5 topics x 4 partitions, 3 brokers, 5 groups (a smoke test of the harness)
   small        100 topics x 10 partitions, 3 brokers, 50 groups
@@ -39,6 +42,7 @@ SCENARIO=$1
 shift
 SECONDS_TO_MEASURE=60
 SETTLE=0
+PACED=30
 BUILD=1
 REF=""
 EXPORTER_FLAGS=()
@@ -48,6 +52,8 @@ while [[ $# -gt 0 ]]; do
     --seconds=*) SECONDS_TO_MEASURE=${1#*=}; shift ;;
     --settle) SETTLE=${2:?--settle needs a value}; shift 2 ;;
     --settle=*) SETTLE=${1#*=}; shift ;;
+    --paced) PACED=${2:?--paced needs a value}; shift 2 ;;
+    --paced=*) PACED=${1#*=}; shift ;;
     --no-build) BUILD=0; shift ;;
     --ref) REF=${2:?--ref needs a value}; shift 2 ;;
     --ref=*) REF=${1#*=}; shift ;;
@@ -57,6 +63,7 @@ while [[ $# -gt 0 ]]; do
 done
 [[ $SECONDS_TO_MEASURE =~ ^[0-9]+$ && $SECONDS_TO_MEASURE -ge 5 ]] || { echo "--seconds must be a whole number >= 5" >&2; exit 2; }
 [[ $SETTLE =~ ^[0-9]+$ ]] || { echo "--settle must be a whole number of seconds" >&2; exit 2; }
+[[ $PACED =~ ^[0-9]+$ && $PACED -ge 5 ]] || { echo "--paced must be a whole number of seconds >= 5" >&2; exit 2; }
 
 CLUSTER_COMMON=(--brokers 3 --topics-per-group 3 --produce-rate 200 --commit-interval 10)
 case $SCENARIO in
@@ -304,8 +311,8 @@ read -r GZIP_P50 GZIP_P99 GZIP_RPS GZIP_ERR < <(run_wrk -H 'Accept-Encoding: gzi
 alive "wrk (gzip)"
 # Back to back, 20 connections measure how long a scrape waits for the 19 others (Little's law:
 # latency = 20 / scrapes per second). Paced, they measure what 20 Prometheus servers would see.
-log "wrk: 20 paced scrapers (each one scrape per 0.5-1.5 s), 30 s, gzip"
-read -r PACED_P50 PACED_P99 PACED_RPS PACED_ERR < <(run_wrk -d30s -s "$ROOT/bench/paced_scrapers.lua" -H 'Accept-Encoding: gzip')
+log "wrk: 20 paced scrapers (each one scrape per 0.5-1.5 s), ${PACED} s, gzip"
+read -r PACED_P50 PACED_P99 PACED_RPS PACED_ERR < <(run_wrk -d"${PACED}s" -s "$ROOT/bench/paced_scrapers.lua" -H 'Accept-Encoding: gzip')
 alive "wrk (paced gzip)"
 HWM_KIB=$(status_kib VmHWM)
 THREADS=$(status_kib Threads)
@@ -335,7 +342,7 @@ collection ms:      metadata $DUR_METADATA, offsets $DUR_OFFSETS, groups $DUR_GR
 series:             $SERIES; largest families: $TOP_FAMILIES
 body:               $BYTES_PLAIN bytes plain, $BYTES_GZIP gzip
 scrapes, 20 conns:  plain p50 $PLAIN_P50 p99 $PLAIN_P99, $PLAIN_RPS/s ($PLAIN_ERR); gzip p50 $GZIP_P50 p99 $GZIP_P99, $GZIP_RPS/s ($GZIP_ERR) (back to back)
-paced, 20 scrapers: gzip p50 $PACED_P50 p99 $PACED_P99, $PACED_RPS/s ($PACED_ERR) (each one scrape per 0.5-1.5 s)
+paced, 20 scrapers: gzip p50 $PACED_P50 p99 $PACED_P99, $PACED_RPS/s ($PACED_ERR) (each one scrape per 0.5-1.5 s, ${PACED} s)
 exporter log:       $WARNINGS warning/error lines; cluster log: $CLUSTER_WARNINGS
 EOF
 if [[ $WARNINGS != 0 ]]; then
