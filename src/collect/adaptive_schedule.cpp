@@ -27,8 +27,16 @@ void AdaptiveSchedule::Sampled(const std::string& key, state::WallClock::time_po
   // minimum interval due every cycle rather than every other one.
   // Alarming: at the next tick, unless the governor stretches: then after the stretched minimum, so an
   // exporter over its budget slows down everything, alarms included.
-  entry.next_due = activity == Activity::kAlarming ? now + (Stretched(min_) - min_)
-                                                   : now + Stretched(entry.interval) - min_ / 2;
+  if (activity == Activity::kAlarming) {
+    entry.next_due = now + (Stretched(min_) - min_);
+    return;
+  }
+  // Up to half of what the stretched interval exceeds the minimum by, early, at random.
+  const Duration stretched = Stretched(entry.interval);
+  const double fraction = std::uniform_real_distribution<double>(0.0, 0.5)(random_);
+  const auto early =
+      Duration(static_cast<Duration::rep>(static_cast<double>((stretched - min_).count()) * fraction));
+  entry.next_due = now + stretched - min_ / 2 - early;
 }
 
 void AdaptiveSchedule::Tighten(const std::string& key) {

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <map>
+#include <random>
 #include <set>
 #include <string>
 
@@ -39,7 +40,11 @@ class AdaptiveSchedule {
   /// True when `key` is due at `now`; an entity never sampled is due.
   bool Due(const std::string& key, state::WallClock::time_point now) const;
 
-  /// Records a sample of `key` taken at `now` and what it showed; sets when it is due next.
+  /// Records a sample of `key` taken at `now` and what it showed; sets when it is due next: after its
+  /// (stretched) interval, less half a minimum interval of slack, and less a random part (up to half)
+  /// of what that interval exceeds the minimum by. The random part lets entities that were read in the
+  /// same tick and turned steady together drift apart, so their requests spread over the interval
+  /// instead of coming in waves; an entity at the minimum interval is due every tick as before.
   void Sampled(const std::string& key, state::WallClock::time_point now, Activity activity);
 
   /// Brings `key` back to the minimum interval and makes it due one (stretched) minimum interval after
@@ -70,6 +75,7 @@ class AdaptiveSchedule {
   Duration max_;
   bool adaptive_;
   double stretch_ = 1.0;
+  std::minstd_rand random_;  // default seed: a schedule's due times are reproducible (tests)
   std::map<std::string, Entry> entries_;
 };
 

@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <string>
+#include <vector>
 
 #include "collect/adaptive_schedule.h"
 #include "collect/cpu_governor.h"
@@ -36,8 +38,61 @@ TEST(AdaptiveScheduleTest, steady_entity_doubles_its_interval_up_to_the_maximum)
     schedule.Sampled("idle", t, Activity::kSteady);
     EXPECT_EQ(schedule.IntervalOf("idle"), expected);
   }
-  EXPECT_FALSE(schedule.Due("idle", t + 100s));
-  EXPECT_TRUE(schedule.Due("idle", t + 120s));
+  // Due after the interval less 7.5 s of slack, and at most half of (120 s − 15 s) earlier (the spread).
+  EXPECT_FALSE(schedule.Due("idle", t + 59s));
+  EXPECT_TRUE(schedule.Due("idle", t + 113s));
+}
+
+TEST(AdaptiveScheduleTest, a_steady_entity_is_due_between_its_interval_less_the_spread_and_its_interval) {
+  AdaptiveSchedule schedule(15s, 120s, true);
+  int early = 0;
+  for (int k = 0; k < 200; ++k) {
+    const std::string key = "t" + std::to_string(k);
+    auto t = kT0;
+    for (int i = 0; i < 5; ++i, t += 120s) schedule.Sampled(key, t, Activity::kSteady);
+    t -= 120s;  // the last sample; its interval is 120 s
+    ASSERT_EQ(schedule.IntervalOf(key), 120s);
+    EXPECT_FALSE(schedule.Due(key, t + 59s)) << key;
+    EXPECT_TRUE(schedule.Due(key, t + 113s)) << key;
+    if (schedule.Due(key, t + 90s)) ++early;
+  }
+  // The spread is random, not fixed: some keys are due before the middle of the range, some after.
+  EXPECT_GT(early, 40);
+  EXPECT_LT(early, 160);
+}
+
+TEST(AdaptiveScheduleTest, entities_read_in_one_tick_spread_over_the_interval_instead_of_coming_in_waves) {
+  // 500 groups read together at start-up (as the first cycle does), then steady, a tick every 15 s.
+  constexpr int kEntities = 500;
+  AdaptiveSchedule schedule(15s, 120s, true);
+  std::vector<WallClock::time_point> last(kEntities, kT0);
+  for (int k = 0; k < kEntities; ++k) schedule.Sampled("g" + std::to_string(k), kT0, Activity::kSteady);
+  size_t busiest = 0;
+  size_t reads = 0;
+  WallClock::duration stalest{};
+  constexpr int kTicks = 240;  // an hour
+  for (int tick = 1; tick <= kTicks; ++tick) {
+    const auto now = kT0 + tick * 15s;
+    size_t due = 0;
+    for (int k = 0; k < kEntities; ++k) {
+      const std::string key = "g" + std::to_string(k);
+      if (!schedule.Due(key, now)) continue;
+      ++due;
+      stalest = std::max(stalest, now - last[k]);
+      last[k] = now;
+      schedule.Sampled(key, now, Activity::kSteady);
+    }
+    if (tick > kTicks / 2) {  // the second half hour
+      busiest = std::max(busiest, due);
+      reads += due;
+    }
+  }
+  // Without the spread all 500 stay due in the same tick, every 8th tick (120 s), and none in between.
+  const double per_tick = static_cast<double>(reads) / (kTicks / 2);
+  EXPECT_LT(busiest, 2 * per_tick) << "mean " << per_tick << " per tick";
+  EXPECT_LE(stalest, 120s);                 // never read later than the maximum interval
+  EXPECT_LT(per_tick, kEntities / 4.0);     // on average read less than every 60 s
+  EXPECT_GT(per_tick, kEntities / 8.0);     // and more often than every 120 s
 }
 
 TEST(AdaptiveScheduleTest, a_change_after_a_steady_stretch_returns_to_the_minimum) {
