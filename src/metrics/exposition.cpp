@@ -1008,10 +1008,9 @@ std::shared_ptr<const Exposition> RenderExposition(const SnapshotList& snapshots
   }
   if (self_series > 0) {
     for (size_t i = 0; i < clusters.size(); ++i) {
-      const Labels base = BaseLabels(*clusters[i]);
-      set.Add(Snap("kafka_perf_exporter_folded_topics"), base,
+      set.Add(Snap("kafka_perf_exporter_folded_topics"), bases[i],
               static_cast<double>(tallies[i].topics.size()));
-      set.Add(Snap("kafka_perf_exporter_folded_series"), base,
+      set.Add(Snap("kafka_perf_exporter_folded_series"), bases[i],
               static_cast<double>(tallies[i].replaced));
     }
     set.Add(Snap("kafka_perf_exporter_series_budget"), static_cast<double>(options.max_series));
